@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import click
 
 from scormgen.diagnostics import AuthoringError, Diagnostics
@@ -68,3 +71,105 @@ def load_or_fail(content_dir: str, strict: bool):
         return load_course(content_dir, strict=strict)
     except AuthoringError as error:
         raise ContentError(error.diagnostics) from None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MB"
+
+
+@main.command()
+@content_argument
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    default="dist",
+    show_default=True,
+    type=click.Path(file_okay=False, dir_okay=True, writable=True),
+    help="Folder the packages are written to.",
+)
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    metavar="ID",
+    help="Package only this session (repeat for several). Default: every session.",
+)
+@click.option(
+    "--mastery-score",
+    type=click.IntRange(0, 100),
+    metavar="N",
+    help="Pass mark (0-100) for every session with a knowledge check, overriding the content.",
+)
+@click.option("--title", metavar="TITLE", help="The course package title shown in the LMS.")
+@strict_option
+def build(
+    content_dir: str,
+    output_dir: str,
+    sessions: tuple[str, ...],
+    mastery_score: int | None,
+    title: str | None,
+    strict: bool,
+) -> None:
+    """Build the SCORM 1.2 packages of CONTENT_DIR (default: content) into the output folder."""
+    from scormgen.build import BuildError
+    from scormgen.build import build as build_packages
+
+    with contextlib.ExitStack() as stack:
+        bars: list = []
+
+        def progress(done: int, total: int, label: str) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(length=total, label="Building", file=sys.stderr)
+                    )
+                )
+            bars[0].label = f"Building {label}"
+            bars[0].update(done - bars[0].pos)
+
+        try:
+            result = build_packages(
+                content_dir,
+                output_dir,
+                sessions=sessions or None,
+                mastery_score=mastery_score,
+                title=title,
+                strict=strict,
+                progress=progress,
+            )
+        except AuthoringError as error:
+            raise ContentError(error.diagnostics) from None
+        except BuildError as error:
+            raise click.ClickException(str(error)) from None
+    report(result.diagnostics)
+    rows = [("package", "SCOs", "interactions", "size")] + [
+        (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in result.packages
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for number, row in enumerate(rows):
+        click.echo(
+            f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
+            f"{row[3]:>{widths[3]}}"
+        )
+        if number == 0:
+            click.echo("  ".join("-" * width for width in widths))
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@strict_option
+def validate(packages: tuple[str, ...], strict: bool) -> None:
+    """Check SCORM 1.2 zips the way an importing LMS would; one line per problem."""
+    from scormgen.validate import validate_package
+
+    errors = warnings = 0
+    for package in packages:
+        for problem in validate_package(package):
+            click.echo(problem.format(package))
+            errors += problem.level == "error"
+            warnings += problem.level == "warning"
+    summary = f"{len(packages)} package{'s' if len(packages) != 1 else ''}: {errors} errors, {warnings} warnings"
+    if errors or (strict and warnings):
+        raise click.ClickException(summary)
+    click.echo(summary)
