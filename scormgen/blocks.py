@@ -318,9 +318,9 @@ def _question(data, values, at, settings, diagnostics) -> Question | None:
     options: tuple[Option, ...] = ()
     pairs: tuple[MatchPair, ...] = ()
     if kind in ("single", "multiple"):
-        options = _mark_correct(
-            data, values, _choice_options(data, values, at, diagnostics), at, diagnostics
-        )
+        options = _choice_options(data, values, at, diagnostics)
+        if options:  # without options, a broken answer key is only an echo of that error
+            options = _mark_correct(data, values, options, at, diagnostics)
         if kind == "single" and sum(o.correct for o in options) > 1:
             diagnostics.error(
                 at,

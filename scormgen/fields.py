@@ -101,7 +101,13 @@ def read_fields(
             continue
         values[key] = value
     for field in schema:
-        if field.name in values or field.name in mapping:
+        if field.name in values:
+            continue
+        if field.name in mapping:
+            # Present but wrong (already reported): an optional field falls back to its
+            # default so later checks still run; a required one stays absent.
+            if not field.required:
+                values[field.name] = field.default
             continue
         if field.required:
             diagnostics.error(

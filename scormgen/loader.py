@@ -199,8 +199,9 @@ def _parse_body(
                 f"{', '.join(sorted(BLOCK_FIELDS))}",
             )
         else:
+            errors_before = len(diagnostics.errors)
             data = load_yaml("\n".join(lines[index + 1 : end]), path, fence_line + 1, diagnostics)
-            if data is not None or not any(d.location == at for d in diagnostics):
+            if len(diagnostics.errors) == errors_before:
                 block = build_block(block_type, data, at, settings, diagnostics)
                 if block is not None:
                     blocks.append(block)

@@ -79,7 +79,12 @@ def _make_loader(first_line: int):
 def load_yaml(text: str, path: str, first_line: int, diagnostics: Diagnostics) -> Any | None:
     """Parse ``text``; on a syntax error record ``path:line: bad YAML`` and return None."""
     try:
-        return yaml.load(text, Loader=_make_loader(first_line))  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_make_loader(first_line))  # noqa: S506 - SafeLoader subclass
+        if data is None:
+            # An empty document is an empty mapping, so its missing fields get reported.
+            data = LocatedMap()
+            data.line, data.key_lines = first_line, {}
+        return data
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + mark.line if mark else first_line

@@ -1,0 +1,278 @@
+"""The loader turns content/ into the course model and reports every authoring mistake.
+
+Each test writes a small course, breaks one thing, and checks the exact
+``path:line: level: message [code]`` line an author would see.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scormgen.cli import main
+from scormgen.loader import check_content, load_course, quote_in_source
+from scormgen.model import Question, Reflection, Scenario, TextBlock
+from tests.scormgen.content_fixture import SESSION_MD, write_course
+
+SESSION_FILE = "content/sessions/01-what-is-recovery.md"
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from tmp_path so diagnostics show author-relative paths like content/sessions/..."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def diagnostics_for(tmp_path: Path, session: str = SESSION_MD, **kwargs) -> list[str]:
+    write_course(tmp_path, session, **kwargs)
+    _course, diagnostics = check_content("content")
+    return [str(d) for d in diagnostics]
+
+
+def line_of(text: str, needle: str) -> int:
+    return text.split("\n").index(needle) + 1
+
+
+def test_a_valid_course_loads_into_the_model(tmp_path):
+    course = load_course(write_course(tmp_path))
+    assert course.id == "mini-course"
+    [session] = course.sessions
+    assert (session.id, session.number, session.title) == (
+        "what-is-recovery",
+        1,
+        "What is Recovery?",
+    )
+    assert [type(b) for b in session.blocks] == [TextBlock, Question, Reflection, Scenario]
+    question = session.questions[0]
+    assert question.correct_keys == ("a",)
+    assert question.location.path == SESSION_FILE
+    assert question.location.line == line_of(SESSION_MD, "```question")
+    assert session.mastery_score == 80, "a scored session takes the course's default mastery score"
+
+
+def test_a_session_without_questions_has_no_mastery_score(tmp_path):
+    start = SESSION_MD.index("```question")
+    end = SESSION_MD.index("```reflection")
+    course = load_course(write_course(tmp_path, SESSION_MD[:start] + SESSION_MD[end:]))
+    assert course.sessions[0].mastery_score is None
+
+
+def test_unknown_block_type_suggests_the_nearest(tmp_path):
+    broken = SESSION_MD.replace("```reflection", "```reflecton")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, '```reflecton')}: error: unknown block type "
+        "'reflecton' (did you mean 'reflection'?); known types: assignment, notice, question, "
+        "reflection, scenario [block.unknown-type]"
+    ]
+
+
+def test_question_without_correct_answer(tmp_path):
+    broken = SESSION_MD.replace("correct: a\n", "")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, '```question')}: error: question 'recovery-aim' has "
+        "no correct answer [question.no-correct]"
+    ]
+
+
+def test_answer_key_naming_a_missing_option(tmp_path):
+    broken = SESSION_MD.replace("correct: a\n", "correct: c\n")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'correct: c')}: error: question 'recovery-aim': the "
+        "answer key names option 'c', which is not one of its options (a, b) "
+        "[question.unknown-option]"
+    ]
+
+
+def test_duplicate_id_names_the_first_use(tmp_path):
+    broken = SESSION_MD.replace("id: recovery-thoughts", "id: recovery-aim")
+    first = line_of(broken, "```question")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, '```reflection')}: error: duplicate id 'recovery-aim' "
+        f"(first used at {SESSION_FILE}:{first}) [id.duplicate]"
+    ]
+
+
+def test_bad_yaml_reports_the_line_inside_the_block(tmp_path):
+    broken = SESSION_MD.replace("prompt: What does recovery mean to you?", "prompt: [unclosed")
+    [message] = diagnostics_for(tmp_path, broken)
+    assert message.startswith(
+        f"{SESSION_FILE}:{line_of(broken, '```reflection') + 2}: error: bad YAML"
+    )
+    assert message.endswith("[yaml.syntax]")
+
+
+def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(tmp_path):
+    broken = SESSION_MD.replace("id: recovery-thoughts\n", "id: recovery-thoughts\nid: other\n")
+    [message] = diagnostics_for(tmp_path, broken)
+    assert f"{SESSION_FILE}:{line_of(broken, 'id: other')}: error: bad YAML" in message
+    assert "duplicate key 'id'" in message
+
+
+def test_unknown_field_suggests_the_nearest(tmp_path):
+    broken = SESSION_MD.replace("prompt: What does recovery", "promt: What does recovery")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, '```reflection')}: error: reflection has no 'prompt' "
+        "field [reflection.missing-field]",
+        f"{SESSION_FILE}:{line_of(broken, '```reflection') + 2}: error: unknown field 'promt' in "
+        "reflection (did you mean 'prompt'?) [reflection.unknown-field]",
+    ]
+
+
+def test_unknown_course_setting_is_a_warning_with_a_suggestion(tmp_path):
+    course = "id: mini-course\ntitle: Mini Course\nmastery_scor: 70\n"
+    assert diagnostics_for(tmp_path, course=course) == [
+        "content/course.yml:3: warning: unknown field 'mastery_scor' in course "
+        "(did you mean 'mastery_score'?) [course.unknown-field]"
+    ]
+
+
+def test_question_source_must_quote_the_seed(tmp_path):
+    broken = SESSION_MD.replace(
+        "source: The aim of this session is to explore",
+        "source: The aim of this course is to explore",
+    )
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, '```question')}: error: question 'recovery-aim': its "
+        "source is not a verbatim quote of the seed text [question.source-not-in-seed]"
+    ]
+
+
+def test_source_quotes_may_elide_words_and_ignore_line_breaks():
+    seed = "The aim of this session is to explore the development of the recovery approach."
+    assert quote_in_source("The aim ... the recovery approach.", seed)
+    assert quote_in_source("The aim of this\n  session", seed)
+    assert not quote_in_source("the recovery approach ... The aim", seed), "parts keep their order"
+
+
+def test_session_aim_must_be_verbatim_from_the_seed(tmp_path):
+    broken = SESSION_MD.replace("mental health and to examine", "mental health and to study")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:4: error: the aim must be quoted verbatim from the seed text "
+        "[session.aim-not-in-source]"
+    ]
+
+
+def test_mastery_score_on_a_session_with_nothing_scored(tmp_path):
+    start, end = SESSION_MD.index("```question"), SESSION_MD.index("```reflection")
+    broken = SESSION_MD[:start] + SESSION_MD[end:]
+    broken = broken.replace("objectives:", "mastery_score: 70\nobjectives:")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'mastery_score: 70')}: error: session "
+        "'what-is-recovery' sets a mastery score but has no knowledge-check question to score "
+        "[session.mastery-without-questions]"
+    ]
+
+
+def test_too_many_options_for_scorm_single_character_responses(tmp_path):
+    options = "".join(f"  o{i}: Option {i}\n" for i in range(37))
+    broken = SESSION_MD.replace(
+        "  a: The development of the recovery approach in mental health\n"
+        "  b: The history of peer support organisations\n",
+        options,
+    ).replace("correct: a", "correct: o1")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'options:')}: error: question 'recovery-aim' has 37 "
+        "options; SCORM 1.2 allows at most 36 (responses are single characters 0-9, a-z) "
+        "[question.too-many-options]"
+    ]
+
+
+def test_external_links_are_refused_because_packages_are_offline(tmp_path):
+    broken = SESSION_MD.replace("Some prose about recovery.", "See https://example.org for more.")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'See https://example.org for more.')}: error: external "
+        "link in course text: packages must work offline; name the resource instead of linking "
+        "it [text.external-url]"
+    ]
+
+
+def test_every_mistake_is_reported_in_one_run(tmp_path):
+    broken = (
+        SESSION_MD.replace("```reflection", "```reflecton")
+        .replace("correct: a\n", "correct: z\n")
+        .replace('title: "Scenario 1', 'titel: "Scenario 1')
+    )
+    codes = [message.rsplit("[", 1)[1] for message in diagnostics_for(tmp_path, broken)]
+    assert codes == [
+        "question.unknown-option]",
+        "block.unknown-type]",
+        "scenario.missing-field]",
+        "scenario.unknown-field]",
+    ]
+
+
+def test_check_command_prints_every_error_and_exits_1_without_a_traceback(tmp_path):
+    broken = SESSION_MD.replace("```reflection", "```reflecton").replace("correct: a\n", "")
+    write_course(tmp_path, broken)
+    result = CliRunner().invoke(main, ["check", "content"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.output.strip().split("\n")
+    assert lines[-1] == "Error: 2 errors in the content; nothing written"
+    assert all(line.startswith(f"{SESSION_FILE}:") for line in lines[:-1])
+
+
+def test_check_command_passes_a_valid_course(tmp_path):
+    write_course(tmp_path)
+    result = CliRunner().invoke(main, ["check", "content"])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("1 sessions, 1 questions, 1 scenarios, 0 assignments: OK\n")
+
+
+def test_ids_come_from_authored_ids_not_positions(tmp_path):
+    """LMS tracking data is keyed on ids, so moving a block must not rename anything."""
+    first = load_course(write_course(tmp_path / "a"))
+    question_block = SESSION_MD[SESSION_MD.index("```question") : SESSION_MD.index("```reflection")]
+    moved = SESSION_MD.replace(question_block, "") + "\n" + question_block
+    second = load_course(write_course(tmp_path / "b", moved))
+    ids = lambda course: sorted(getattr(b, "id", "") for b in course.sessions[0].blocks)  # noqa: E731
+    assert ids(first) == ids(second)
+    assert (
+        first.sessions[0].questions[0].correct_keys == second.sessions[0].questions[0].correct_keys
+    )
+
+
+SHIPPED_CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+def test_the_shipped_curriculum_loads_without_any_diagnostic():
+    course, diagnostics = check_content(SHIPPED_CONTENT)
+    assert [str(d) for d in diagnostics] == []
+    assert course is not None
+    assert len(course.sessions) == 11
+    assert len(course.scenarios) == 4
+    assert len(course.assignments) == 2
+    assert [page.id for page in course.pages] == ["useful-resources"]
+
+
+def test_the_shipped_sessions_follow_the_seed_order():
+    course = load_course(SHIPPED_CONTENT)
+    assert [s.title for s in course.sessions] == [
+        "Course Introduction",
+        "What is Recovery?",
+        "Personal Recovery",
+        "What is Peer Support?",
+        "The Peer Relationship",
+        "Review and Evaluation",
+        "Use of Language and Communications",
+        "Using Your Experiences Effectively",
+        "Surviving and Thriving",
+        "Positive Risk Taking and Boundaries",
+        "Review and Evaluation",
+    ]
+    for session in course.sessions:
+        assert 3 <= len(session.questions) <= 6, session.id
+        assert session.reflections, session.id
+    assert course.session("positive-risk-taking-and-boundaries").support_notice
+
+
+def test_shipped_paths_are_author_relative_when_run_from_the_project(monkeypatch):
+    monkeypatch.chdir(SHIPPED_CONTENT.parent)
+    course = load_course("content")
+    assert course.sessions[0].location.path == os.path.join(
+        "content", "sessions", "01-course-introduction.md"
+    )
