@@ -141,9 +141,25 @@ def _plan(course: Course, sessions: tuple[Session, ...], output: Path) -> list[_
     return plans
 
 
-def _package(plan: _Planned, course: Course, render: Render) -> tuple[bytes, int]:
+def _single_sco(course_files: RenderedFiles, session: Session) -> RenderedFiles | None:
+    """A session's package cut from the course package's render, if it holds that SCO.
+
+    A SCO's page and assets do not depend on which package carries them, so the build
+    renders every session once (tests check the cut against a fresh render).
+    """
+    for sco in course_files.scos:
+        if sco.identifier == session.id:
+            files = {
+                name: course_files.files[name] for name in sco.files if name in course_files.files
+            }
+            if sco.launch in course_files.files:
+                files[sco.launch] = course_files.files[sco.launch]
+            return RenderedFiles(files=dict(sorted(files.items())), scos=(sco,))
+    return None
+
+
+def _package(plan: _Planned, rendered: RenderedFiles) -> tuple[bytes, int]:
     """The zip bytes of one package and its SCO count; ``BuildError`` if its manifest is invalid."""
-    rendered = render(course, plan.sessions, plan.include_pages)
     schemas = schema_bytes()
     clashes = sorted(set(rendered.files) & {MANIFEST, *schemas})
     if clashes:
@@ -205,8 +221,16 @@ def build(
     report(0, total, "checked the content")
     zips: dict[Path, bytes] = {}
     counts: dict[Path, tuple[int, int]] = {}
+    course_render: RenderedFiles | None = None
     for done, plan in enumerate(plans, start=1):
-        data, scos = _package(plan, course, render)
+        rendered = None
+        if course_render is not None and len(plan.sessions) == 1:
+            rendered = _single_sco(course_render, plan.sessions[0])
+        if rendered is None:
+            rendered = render(course, plan.sessions, plan.include_pages)
+        if plan.include_pages:
+            course_render = rendered
+        data, scos = _package(plan, rendered)
         zips[plan.path] = data
         interactions = sum(len(s.questions) + len(s.reflections) for s in plan.sessions)
         counts[plan.path] = (scos, interactions)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from scormgen import build as build_module
-from scormgen.build import BuildError, build
+from scormgen.build import BuildError, build, session_package_name
 from scormgen.cli import main
 from scormgen.diagnostics import AuthoringError
 from scormgen.validate import validate_package
@@ -326,3 +326,19 @@ def test_no_file_of_any_package_refers_outside_the_package(shipped):
                     for match in EXTERNAL.finditer(line):
                         found.append(f"{path.name}:{name}:{number}: {line[match.start() :][:60]}")
     assert found == []
+
+
+def test_session_packages_hold_exactly_a_render_of_that_session_alone(shipped):
+    # The build cuts session packages from the course package's render; this is the proof.
+    from scormgen.loader import load_course
+    from scormgen.render import render_package_files
+
+    course = load_course(REPO / "content")
+    for session in course.sessions:
+        direct = render_package_files(course, (session,), False)
+        path = shipped / "one" / "sessions" / session_package_name(session)
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist()) - {"imsmanifest.xml", *SCHEMA_FILES.values()}
+            assert names == set(direct.files), path.name
+            for name, data in direct.files.items():
+                assert archive.read(name) == data, f"{path.name}:{name}"
