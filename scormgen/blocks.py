@@ -35,6 +35,12 @@ from scormgen.model import (
 RESPONSE_KEYS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "matching")
+FIELDS_NOT_FOR_TYPE = {
+    "single": {"pairs"},
+    "multiple": {"pairs"},
+    "true_false": {"options", "pairs"},
+    "matching": {"options", "correct"},
+}
 
 REFLECTION_FIELDS = (
     Field("id", "Stable id (tracking data is keyed on it).", required=True, check=check_id),
@@ -315,6 +321,14 @@ def _question(data, values, at, settings, diagnostics) -> Question | None:
             f"(one of: {', '.join(QUESTION_TYPES)})",
         )
         return None
+    for name in sorted(FIELDS_NOT_FOR_TYPE[kind]):
+        if values.get(name) is not None:
+            # An answer key that the question type ignores would silently not be in force.
+            diagnostics.error(
+                SourceLocation(at.path, _line_of(data, name, at.line)),
+                "question.field-not-for-type",
+                f"question '{question_id}': field '{name}' does not apply to a {kind} question",
+            )
     options: tuple[Option, ...] = ()
     pairs: tuple[MatchPair, ...] = ()
     if kind in ("single", "multiple"):

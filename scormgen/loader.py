@@ -83,7 +83,13 @@ PAGE_FIELDS = (
 )
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
-_URL = re.compile(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}", re.IGNORECASE)
+# Anything a browser would fetch or follow off the package: scheme URLs, protocol-relative
+# references, bare www. hosts and mail links.
+_URL = re.compile(
+    r"\b(?:https?|ftp):|(?<![\w:])//[\w-]+\.[\w.-]+|\bwww\.[\w-]+\.|\bmailto:", re.IGNORECASE
+)
+# A quote must keep enough words to point at one place in the seed.
+MIN_QUOTE_WORDS = 4
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
@@ -101,9 +107,16 @@ def normalize_space(text: str) -> str:
 
 
 def quote_in_source(quote: str, source: str) -> bool:
-    """True if ``quote`` appears in ``source``, with '...' standing for elided words."""
+    """True if ``quote`` appears in ``source``, with '...' standing for elided words.
+
+    A quote that is mostly ellipsis ("...", "the ... the") would match almost anywhere,
+    so the quoted parts must hold at least ``MIN_QUOTE_WORDS`` words together.
+    """
+    parts = [part for part in _ELLIPSIS.split(normalize_space(quote)) if part]
+    if sum(len(part.split()) for part in parts) < MIN_QUOTE_WORDS:
+        return False
     position = 0
-    for part in _ELLIPSIS.split(normalize_space(quote)):
+    for part in parts:
         if not part:
             continue
         found = source.find(part, position)
@@ -153,14 +166,6 @@ def _parse_body(
         if text.strip():
             offset = next(i for i, line in enumerate(prose) if line.strip())
             at = SourceLocation(path, prose_line + offset)
-            for number, line in enumerate(prose):
-                if _URL.search(line):
-                    diagnostics.error(
-                        SourceLocation(path, prose_line + number),
-                        "text.external-url",
-                        "external link in course text: packages must work "
-                        "offline; name the resource instead of linking it",
-                    )
             blocks.append(TextBlock(markdown=text, location=at))
         prose.clear()
 
@@ -218,6 +223,14 @@ def _read_markdown(path: Path, settings: CourseSettings, diagnostics: Diagnostic
     except UnicodeDecodeError as error:
         diagnostics.error(SourceLocation(shown, 1), "file.encoding", f"not UTF-8 text: {error}")
         return None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _URL.search(line):
+            diagnostics.error(
+                SourceLocation(shown, number),
+                "text.external-url",
+                "external link in course text: packages must work offline; name the "
+                "resource instead of linking it",
+            )
     front, front_line, body, body_line = _split_front_matter(text, shown, diagnostics)
     blocks = _parse_body(body, body_line, shown, settings, diagnostics)
     return MarkdownFile(front, front_line, blocks)

@@ -276,3 +276,43 @@ def test_shipped_paths_are_author_relative_when_run_from_the_project(monkeypatch
     assert course.sessions[0].location.path == os.path.join(
         "content", "sessions", "01-course-introduction.md"
     )
+
+
+def test_a_quote_that_is_mostly_ellipsis_is_not_a_quote():
+    seed = "The aim of this session is to explore the development of the recovery approach."
+    assert not quote_in_source("...", seed)
+    assert not quote_in_source("the ... the", seed)
+    assert quote_in_source("The aim ... recovery approach.", seed)
+
+
+def test_answer_fields_that_the_question_type_ignores_are_errors(tmp_path):
+    broken = SESSION_MD.replace("type: single", "type: matching").replace(
+        "source: The aim",
+        "pairs:\n  - premise: a\n    response: b\n  - premise: c\n    response: d\nsource: The aim",
+    )
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'options:')}: error: question 'recovery-aim': field "
+        "'options' does not apply to a matching question [question.field-not-for-type]",
+        f"{SESSION_FILE}:{line_of(broken, 'correct: a')}: error: question 'recovery-aim': field "
+        "'correct' does not apply to a matching question [question.field-not-for-type]",
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "https://example.org",
+        "http://example.org/x",
+        "//cdn.example.org/lib.js",
+        "www.example.org",
+        "mailto:help@example.org",
+    ],
+)
+def test_external_references_anywhere_in_a_file_are_refused(tmp_path, reference):
+    broken = SESSION_MD.replace(
+        "prompt: What does recovery mean to you?", f"prompt: See {reference}"
+    )
+    [message] = diagnostics_for(tmp_path, broken)
+    assert message.startswith(
+        f"{SESSION_FILE}:{line_of(broken, f'prompt: See {reference}')}: error: external link"
+    )
