@@ -1,0 +1,77 @@
+"""The LTI 1.3 tool of the Peer Support Training course.
+
+``create_app()`` builds the Flask application: from environment variables by
+default (see ``lti_tool.config.Settings``), or from a mapping in tests. In
+production run it under gunicorn::
+
+    gunicorn --workers 2 "lti_tool:create_app()"
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import db, errors, security
+from .cache import make_cache
+from .config import Settings, flask_config
+from .registrations import frame_ancestors
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The application. ``config`` entries (same names as the environment) override it."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings = Settings.from_env()
+    if config:
+        known = {key: value for key, value in config.items() if hasattr(settings, key)}
+        settings = Settings(**{**settings.__dict__, **known})
+    app.config.update(flask_config(settings, app.instance_path))
+    if config:
+        app.config.update({key: value for key, value in config.items() if key not in known})
+
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    app.extensions["lti_tool.cache"] = make_cache(app.config["REDIS_URL"], db_engine(app))
+
+    def load_frame_ancestors() -> list[str]:
+        with db_engine(app).connect() as connection:
+            from sqlalchemy.orm import Session
+
+            with Session(bind=connection) as session:
+                return frame_ancestors(session)
+
+    security.init_app(app, security.FrameAncestors(load_frame_ancestors))
+    errors.init_app(app)
+
+    from .admin import bp as admin_bp
+    from .assignments import bp as assignments_bp
+    from .discussions import bp as discussions_bp
+    from .instructor import bp as instructor_bp
+    from .lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(instructor_bp)
+    app.register_blueprint(admin_bp)
+
+    @app.get("/")
+    def index():
+        from flask import render_template
+
+        return render_template("index.html")
+
+    return app
+
+
+def db_engine(app: Flask):
+    return app.extensions["lti_tool.engine"]

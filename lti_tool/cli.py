@@ -1,0 +1,164 @@
+"""``lti-tool``: run the tool, migrate its database, register platforms, manage keys.
+
+Each command parses its arguments and calls a library function; domain errors
+become ``click.ClickException`` (``Error: …``, exit 1), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import click
+from flask import Flask
+
+from . import create_app, db
+from .config import ConfigError
+from .keys import KeyStore, KeyStoreError
+from .registrations import (
+    RegistrationError,
+    all_platforms,
+    create_registration_token,
+    register_platform,
+)
+
+
+def with_app(command):
+    """Build the app from the environment and run ``command(app, ...)`` in its context."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            app = create_app()
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from error
+        with app.app_context():
+            return command(app, *args, **kwargs)
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """The Peer Support Training LTI 1.3 tool."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--debug/--no-debug", default=False, help="Flask's reloader and debugger (never in production)."
+)
+@with_app
+def serve(app: Flask, host: str, port: int, debug: bool) -> None:
+    """Run the development server (production: gunicorn "lti_tool:create_app()")."""
+    app.run(host=host, port=port, debug=debug)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The tool's database."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_app
+def db_upgrade(app: Flask, revision: str) -> None:
+    """Apply the migrations (the only way the schema is created), then make a key if none."""
+    db.upgrade(db.engine(), revision)
+    KeyStore(db.get_session()).signing_key()
+    click.echo(f"Database at {revision}.")
+
+
+@main.command("register-url")
+@click.option(
+    "--hours", default=24, show_default=True, type=int, help="How long the URL stays valid."
+)
+@with_app
+def register_url(app: Flask, hours: int) -> None:
+    """Print a one-time URL that an LMS administrator pastes for Dynamic Registration."""
+    base = app.config["LTI_TOOL_URL"]
+    if not base:
+        raise click.ClickException("set LTI_TOOL_URL to the tool's public base URL first")
+    session = db.get_session()
+    token = create_registration_token(session, timedelta(hours=hours))
+    session.commit()
+    click.echo(f"{base}/lti/register?token={token}")
+
+
+@main.group()
+def keys() -> None:
+    """The tool's signing keys (published at /lti/jwks.json)."""
+
+
+@keys.command("list")
+@with_app
+def keys_list(app: Flask) -> None:
+    """Show every key: kid, created, retired."""
+    for key in KeyStore(db.get_session()).all():
+        state = f"retired {key.retired_at:%Y-%m-%d %H:%M}" if key.retired_at else "active"
+        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+
+
+@keys.command("rotate")
+@with_app
+def keys_rotate(app: Flask) -> None:
+    """Make a new signing key; the old ones stay published until retired."""
+    key = KeyStore(db.get_session()).rotate()
+    click.echo(f"New signing key {key.kid}. Retire the old one once platforms have refetched.")
+
+
+@keys.command("retire")
+@click.argument("kid")
+@with_app
+def keys_retire(app: Flask, kid: str) -> None:
+    """Stop publishing the key KID."""
+    try:
+        KeyStore(db.get_session()).retire(kid)
+    except KeyStoreError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Retired {kid}.")
+
+
+@main.group()
+def platform() -> None:
+    """Platform registrations made by hand (Moodle's manual configuration, Canvas keys)."""
+
+
+@platform.command("add")
+@click.option(
+    "--issuer", required=True, help="Moodle: 'Platform ID'. Canvas: https://canvas.instructure.com"
+)
+@click.option("--client-id", required=True)
+@click.option("--auth-login-url", required=True, help="Moodle: 'Authentication request URL'.")
+@click.option("--auth-token-url", required=True, help="Moodle: 'Access token URL'.")
+@click.option("--key-set-url", required=True, help="Moodle: 'Public keyset URL'.")
+@click.option("--auth-audience", default=None)
+@click.option("--deployment-id", "deployment_ids", multiple=True, help="Repeat for several.")
+@click.option(
+    "--frame-origin",
+    "frame_origins",
+    multiple=True,
+    help="Origin that frames the tool, e.g. https://school.instructure.com.",
+)
+@click.option("--name", default="")
+@with_app
+def platform_add(app: Flask, **options) -> None:
+    """Add or update a registration and its deployments."""
+    session = db.get_session()
+    try:
+        found = register_platform(session, **options)
+    except RegistrationError as error:
+        raise click.ClickException(str(error)) from error
+    session.commit()
+    deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
+    click.echo(f"Registered {found.issuer} (client {found.client_id}); deployments: {deployments}.")
+
+
+@platform.command("list")
+@with_app
+def platform_list(app: Flask) -> None:
+    """Show the registrations."""
+    for found in all_platforms(db.get_session()):
+        deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
+        click.echo(f"{found.issuer}  client {found.client_id}  deployments {deployments}")

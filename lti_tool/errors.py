@@ -1,0 +1,48 @@
+"""Error pages: a clear message and a 4xx status, never a traceback or the tool's content."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request was incomplete or malformed.",
+    401: "This page needs a launch from your course. Open the activity again from your course.",
+    403: "You do not have access to this page.",
+    404: "There is nothing here.",
+    405: "This address does not accept that kind of request.",
+    413: "The request is too large.",
+    422: "Some fields need correcting.",
+}
+
+
+def error_page(
+    status: int,
+    message: str | None = None,
+    title: str | None = None,
+    new_window_url: str | None = None,
+):
+    body = render_template(
+        "error.html",
+        status=status,
+        new_window_url=new_window_url,
+        title=title or ("Not allowed" if status in (401, 403) else "Something is wrong"),
+        message=message or MESSAGES.get(status, "The request could not be completed."),
+    )
+    return body, status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_page(status, MESSAGES.get(status))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # pragma: no cover - exercised only by bugs
+        log.exception("unhandled error")
+        return error_page(500, "Something went wrong in the tool. Please try again.", "Error")

@@ -1,0 +1,126 @@
+"""Recording a validated launch: who, in which course, at which activity.
+
+``LaunchRecorder.record`` takes the verified claims of one launch and stores the
+user, context, resource link and membership under the launching platform and
+deployment, then returns the ``LaunchIdentity`` the tool's pages carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import Context, Deployment, Membership, Platform, ResourceLink, User, utcnow
+from .roles import role_from_claims
+from .security import LaunchIdentity
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def _text(value: Any, limit: int = 255) -> str:
+    return str(value)[:limit] if value is not None else ""
+
+
+def display_name(claims: Mapping[str, Any]) -> str:
+    name = claims.get("name") or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if part
+    )
+    return _text(name)
+
+
+class LaunchRecorder:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, launch_id: str, issuer: str, client_id: str, claims: Mapping[str, Any]):
+        """Store the launch; retried once if a concurrent launch created the same rows."""
+        try:
+            return self._record(launch_id, issuer, client_id, claims)
+        except IntegrityError:
+            self._session.rollback()
+            return self._record(launch_id, issuer, client_id, claims)
+
+    def _record(
+        self, launch_id: str, issuer: str, client_id: str, claims: Mapping[str, Any]
+    ) -> LaunchIdentity:
+        session = self._session
+        deployment = session.scalar(
+            select(Deployment)
+            .join(Platform)
+            .where(
+                Platform.issuer == issuer,
+                Platform.client_id == client_id,
+                Deployment.deployment_id == claims[CLAIM + "deployment_id"],
+            )
+        )
+        assert deployment is not None, "validated launches name a known deployment"
+
+        user = session.scalar(select(User).where(User.issuer == issuer, User.sub == claims["sub"]))
+        if user is None:
+            user = User(issuer=issuer, sub=_text(claims["sub"]))
+            session.add(user)
+        user.name = display_name(claims) or user.name
+
+        context = None
+        context_claim = claims.get(CLAIM + "context") or {}
+        if context_claim.get("id"):
+            context = session.scalar(
+                select(Context).where(
+                    Context.deployment_id == deployment.id,
+                    Context.context_id == str(context_claim["id"]),
+                )
+            )
+            if context is None:
+                context = Context(
+                    deployment_id=deployment.id, context_id=_text(context_claim["id"])
+                )
+                session.add(context)
+            context.title = _text(context_claim.get("title")) or context.title
+            context.label = _text(context_claim.get("label")) or context.label
+
+        link = None
+        link_claim = claims.get(CLAIM + "resource_link") or {}
+        if link_claim.get("id"):
+            link = session.scalar(
+                select(ResourceLink).where(
+                    ResourceLink.deployment_id == deployment.id,
+                    ResourceLink.resource_link_id == str(link_claim["id"]),
+                )
+            )
+            if link is None:
+                link = ResourceLink(
+                    deployment_id=deployment.id, resource_link_id=_text(link_claim["id"])
+                )
+                session.add(link)
+            link.title = _text(link_claim.get("title")) or link.title
+        session.flush()
+        if link is not None and context is not None:
+            link.context_pk = context.id
+
+        role = role_from_claims(claims.get(CLAIM + "roles"))
+        if context is not None:
+            membership = session.scalar(
+                select(Membership).where(
+                    Membership.user_id == user.id, Membership.context_pk == context.id
+                )
+            )
+            if membership is None:
+                membership = Membership(user_id=user.id, context_pk=context.id)
+                session.add(membership)
+            membership.role = role.name.lower()
+            membership.last_launch_at = utcnow()
+        session.commit()
+        return LaunchIdentity(
+            launch_id=launch_id,
+            platform_pk=deployment.platform_id,
+            deployment_pk=deployment.id,
+            user_pk=user.id,
+            context_pk=context.id if context else None,
+            resource_link_pk=link.id if link else None,
+            role=int(role),
+            message_type=str(claims.get(CLAIM + "message_type")),
+        )

@@ -1,0 +1,631 @@
+"""Everything that adapts pylti1p3 (pylti1p3next) to this tool, in one module.
+
+* ``DatabaseToolConf``: registrations and deployments from the database, the tool's
+  signing key from ``KeyStore``.
+* ``CacheLaunchStorage`` / ``ToolSessionService``: launch data in the shared cache
+  (``lti_tool.cache``), never in a cookie-backed session.
+* ``ToolCookieService``: the OIDC state cookie as ``SameSite=None; Secure; Partitioned``.
+* ``ToolOIDCLogin`` and ``ToolMessageLaunch``: pylti1p3's flow with the checks it
+  lacks — ``aud``/``azp``/``iss`` verified, ``target_link_uri`` required, each OIDC
+  state and nonce bound together and single-use, and LTI platform storage as the
+  state's home when the browser keeps no cookie.
+* ``ToolDynamicRegistration``: LTI Dynamic Registration towards one platform.
+
+Views use these through ``LtiServices`` (``services()``), built per request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import requests
+from flask import current_app, request, url_for
+from pylti1p3.contrib.flask import (
+    FlaskCookieService,
+    FlaskMessageLaunch,
+    FlaskOIDCLogin,
+    FlaskRequest,
+    FlaskSessionService,
+)
+from pylti1p3.deployment import Deployment as PyltiDeployment
+from pylti1p3.dynamic_registration import DynamicRegistration
+from pylti1p3.exception import LtiException
+from pylti1p3.launch_data_storage.cache import CacheDataStorage
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy.orm import Session
+
+from .. import db
+from ..cache import Cache
+from ..keys import KeyStore, SigningKey
+from ..models import Platform
+from ..registrations import find_deployment, find_platform, origin_of, register_platform
+
+log = logging.getLogger(__name__)
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
+STATE_TTL = 600  # seconds between login initiation and launch
+CLOCK_LEEWAY = 60  # seconds of clock skew accepted on iat/exp
+KEY_SET_TTL = 3600  # platform JWKS cached this long; an unknown kid refetches once
+HTTP_TIMEOUT = 10
+AGS_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+]
+
+
+class LaunchRefused(LtiException):
+    """A launch or login the tool will not accept; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 403, new_window_url: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        #: Where a browser that blocked our cookie can start the launch again, top-level.
+        self.new_window_url = new_window_url
+
+
+class PlatformStorageNeeded(Exception):
+    """No state cookie came back, but the state lives in the platform's storage."""
+
+    def __init__(self, *, target: str, origin: str, key: str, new_window_url: str | None) -> None:
+        super().__init__(key)
+        self.target = target
+        self.origin = origin
+        self.key = key
+        self.new_window_url = new_window_url
+
+
+class TimeoutSession(requests.Session):
+    """requests with a timeout on every call (pylti1p3 sets none)."""
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+
+def http_session() -> requests.Session:
+    session = TimeoutSession()
+    session.headers["User-Agent"] = "lti-tool (pylti1p3)"
+    return session
+
+
+# ---------------------------------------------------------------------------
+# Tool configuration from the database.
+
+
+class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
+    """Registrations keyed by issuer *and* client id (many clients per issuer)."""
+
+    def __init__(self, session: Session, keys: KeyStore) -> None:
+        self._session = session
+        self._keys = keys
+        self._signing_key: SigningKey | None = None
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def signing_key(self) -> SigningKey:
+        if self._signing_key is None:
+            self._signing_key = self._keys.signing_key()
+        return self._signing_key
+
+    def platform(self, iss: str, client_id: str | None) -> Platform | None:
+        return find_platform(self._session, iss, client_id)
+
+    def _registration(self, platform: Platform | None) -> Registration | None:
+        if platform is None:
+            return None
+        key = self.signing_key()
+        return (
+            Registration()
+            .set_issuer(platform.issuer)
+            .set_client_id(platform.client_id)
+            .set_auth_login_url(platform.auth_login_url)
+            .set_auth_token_url(platform.auth_token_url)
+            .set_auth_audience(platform.auth_audience)  # type: ignore[arg-type]
+            .set_key_set_url(platform.key_set_url)
+            .set_tool_private_key(key.private_pem)
+            .set_tool_public_key(key.public_pem)
+        )
+
+    def find_registration_by_issuer(self, iss, *args, **kwargs):
+        return self._registration(self.platform(iss, None))
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        return self._registration(self.platform(iss, client_id))
+
+    def find_deployment(self, iss, deployment_id):
+        return None  # never used: every issuer may have many clients
+
+    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
+        found = find_deployment(self._session, iss, client_id, deployment_id)
+        return None if found is None else PyltiDeployment().set_deployment_id(deployment_id)
+
+    def get_jwks(self, iss=None, client_id=None, **kwargs):
+        return self._keys.jwks()
+
+
+# ---------------------------------------------------------------------------
+# Launch data, state and cookies.
+
+
+class CacheLaunchStorage(CacheDataStorage):
+    """pylti1p3's launch storage on our shared cache, with no session-id cookie.
+
+    pylti1p3 would key launch data by a session cookie over HTTPS; in a third-party
+    iframe that cookie may never come back. Launch data is instead found by its
+    random launch id, which only the signed launch token carries.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__()
+        self._cache = cache
+
+    def get_session_cookie_name(self):
+        return None
+
+
+class ToolSessionService(FlaskSessionService):
+    """Launch data only: state and nonce are handled by ``ToolOIDCLogin``/``ToolMessageLaunch``."""
+
+    def save_nonce(self, nonce: str) -> None:
+        pass
+
+    def set_state_valid(self, state: str, id_token_hash: str) -> None:
+        pass
+
+    def check_state_is_valid(self, state: str, id_token_hash: str) -> bool:
+        return False
+
+
+class ToolCookieService(FlaskCookieService):
+    """State cookies that survive a cross-site iframe: ``SameSite=None; Secure; Partitioned``.
+
+    Over plain HTTP (development and tests only) each cookie also gets a plain
+    "legacy" twin without ``Secure`` (web.dev's SameSite fallback recipe): browsers
+    keep the ``Secure`` one on ``localhost``, HTTP clients without a browser's
+    secure-context rules (Python's cookie jar) keep the twin.
+    """
+
+    LEGACY_SUFFIX = "-legacy"
+
+    def __init__(self, flask_request_wrapper, *, production: bool) -> None:
+        super().__init__(flask_request_wrapper)
+        self._production = production
+
+    def get_cookie(self, name):
+        value = super().get_cookie(name)
+        if value is None and not self._production:
+            value = self._request.get_cookie(self._get_key(name) + self.LEGACY_SUFFIX)
+        return value
+
+    def update_response(self, response):
+        plain_http = not request.is_secure and not self._production
+        for key, data in self._cookie_data_to_set.items():
+            common = {"value": data["value"], "max_age": data["exp"], "httponly": True}
+            response.set_cookie(
+                key, secure=True, samesite="None", partitioned=True, path="/lti/", **common
+            )
+            if plain_http:
+                response.set_cookie(key + self.LEGACY_SUFFIX, path="/lti/", **common)
+
+
+# ---------------------------------------------------------------------------
+# Login initiation.
+
+
+def state_key(state: str) -> str:
+    return "lti-state:" + state
+
+
+class ToolOIDCLogin(FlaskOIDCLogin):
+    cookie_check_template_name = "lti/cookie_check.html"
+
+    def redirect(self, launch_url: str, js_redirect: bool = False):
+        self.validate_oidc_login()  # refuse unknown platforms before any cookie check page
+        return super().redirect(launch_url, js_redirect)
+
+    def __init__(self, *args: Any, cache: Cache, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache = cache
+        self.storage_target: str | None = None
+        self.state: str | None = None
+        self.auth_origin: str | None = None
+
+    def _prepare_redirect_url(self, launch_url: str) -> str:
+        url = super()._prepare_redirect_url(launch_url)
+        query = parse_qs(urlsplit(url).query)
+        self.state = query["state"][0]
+        self.auth_origin = origin_of(self._registration.get_auth_login_url() or "")
+        # The state's nonce, bound together and consumed together at launch.
+        self._cache.set(
+            state_key(self.state),
+            {
+                "nonce": query["nonce"][0],
+                "iss": self._registration.get_issuer(),
+                "client_id": self._registration.get_client_id(),
+                "storage_target": self.storage_target,
+                "storage_origin": self.auth_origin,
+                # To restart this login in a new window if the frame keeps no state.
+                "login_params": self.get_cookies_allowed_js_check_params()[1],
+            },
+            STATE_TTL,
+        )
+        return url
+
+
+# ---------------------------------------------------------------------------
+# The launch.
+
+
+def new_window_url(entry: dict[str, Any]) -> str | None:
+    params = entry.get("login_params")
+    return url_for("lti.login", **params) if params else None
+
+
+class ToolMessageLaunch(FlaskMessageLaunch):
+    def __init__(
+        self, *args: Any, cache: Cache | None = None, tool_origin: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache = cache  # None only for a launch restored from the cache
+        self._tool_origin = tool_origin
+
+    def validate(self):
+        """pylti1p3's checks, reordered and completed; the nonce is consumed last-but-one."""
+        if self._restored:
+            raise LaunchRefused("A restored launch can't be validated.", 400)
+        self._validated = True
+        try:
+            return (
+                self.validate_state()
+                .validate_jwt_format()
+                .validate_registration()
+                .validate_jwt_signature()
+                .validate_nonce()
+                .validate_deployment()
+                .validate_message()
+                .save_launch_data()
+            )
+        except Exception:
+            self._validated = False
+            raise
+
+    def validate_state(self):
+        """The state must be this browser's: its cookie, or its copy in platform storage."""
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchRefused("The launch carries no state.", 400)
+        self._get_id_token()
+        entry = self._cache.get(state_key(state))
+        if entry is None:
+            raise LaunchRefused("This launch has expired or has already been used.")
+        cookie = self._cookie_service.get_cookie(state)
+        if cookie is not None and hmac.compare_digest(cookie, state):
+            return self
+        if entry.get("storage_target"):
+            proof = self._get_request_param("lti_storage_value")
+            if proof is None:
+                raise PlatformStorageNeeded(
+                    target=entry["storage_target"],
+                    origin=entry["storage_origin"],
+                    key="state_" + state,
+                    new_window_url=new_window_url(entry),
+                )
+            # Only our own relay page may present the platform's copy: a cross-site
+            # form could post the same fields, but browsers mark it cross-site.
+            same_origin = request.headers.get("Sec-Fetch-Site") == "same-origin"
+            if same_origin and hmac.compare_digest(proof, state):
+                return self
+            raise LaunchRefused("The platform's storage did not confirm this launch.")
+        raise LaunchRefused(
+            "This launch was not started from this browser (its state cookie is missing).",
+            new_window_url=new_window_url(entry),
+        )
+
+    def get_public_key(self):
+        """The platform key for the token's ``kid``; an unknown kid refetches the JWKS once."""
+        try:
+            return super().get_public_key()
+        except LtiException as error:
+            if "Unable to find public key" not in str(error):
+                raise
+            url = self._registration.get_key_set_url()
+            throttle = "lti-jwks-refetch:" + (url or "")
+            if not url or self._cache.get(throttle):
+                raise
+            self._cache.set(throttle, True, 60)
+            self._public_key_cache_data_storage.set_value(self._key_set_cache_key(url), None, 1)
+            self._registration.set_key_set(None)
+            return super().get_public_key()
+
+    @staticmethod
+    def _key_set_cache_key(url: str) -> str:
+        import hashlib
+
+        return "key-set-url-" + hashlib.md5(url.encode("utf-8")).hexdigest()
+
+    def validate_jwt_signature(self):
+        public_key, alg = self.get_public_key()
+        if alg not in ("RS256", "RS384", "RS512"):
+            raise LaunchRefused(f"The id_token algorithm {alg!r} is not accepted.", 401)
+        client_id = self._registration.get_client_id()
+        try:
+            body = jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=[alg],
+                audience=client_id,
+                issuer=self._registration.get_issuer(),
+                leeway=CLOCK_LEEWAY,
+                options={"require": ["iss", "aud", "exp", "iat", "nonce"]},
+            )
+        except jwt.InvalidTokenError as error:
+            raise LaunchRefused(f"The id_token is not valid: {error}", 401) from error
+        aud = body["aud"]
+        azp = body.get("azp")
+        # LTI 1.3 security framework §5.1.3: several audiences need azp = our client id.
+        if (isinstance(aud, list) and len(aud) > 1 and azp is None) or (
+            azp is not None and azp != client_id
+        ):
+            raise LaunchRefused("The id_token's authorized party (azp) is not this tool.", 401)
+        self._jwt["body"] = body  # from now on, only the verified claims
+        return self
+
+    def get_client_id(self) -> str:
+        """The registration to check against: ``azp`` when present, else the first ``aud``."""
+        body = self._get_jwt_body()
+        return body.get("azp") or super().get_client_id()
+
+    def validate_nonce(self):
+        state = self._get_request_param("state")
+        entry = self._cache.take(state_key(state))
+        if entry is None:
+            raise LaunchRefused("This launch has already been used.")
+        nonce = self._get_jwt_body().get("nonce")
+        if not nonce or not hmac.compare_digest(str(nonce), str(entry.get("nonce", ""))):
+            raise LaunchRefused("The id_token's nonce does not belong to this login.")
+        if (
+            entry.get("iss") != self._registration.get_issuer()
+            or entry.get("client_id") != self._registration.get_client_id()
+        ):
+            raise LaunchRefused("The id_token comes from another platform than the login.")
+        return self
+
+    def validate_deployment(self):
+        try:
+            return super().validate_deployment()
+        except LtiException as error:
+            raise LaunchRefused(str(error)) from error
+
+    def validate_message(self):
+        body = self._get_jwt_body()
+        message_type = body.get(CLAIM + "message_type")
+        if message_type not in SUPPORTED_MESSAGES:
+            raise LaunchRefused(f"The message type {message_type!r} is not supported.", 400)
+        target = body.get(CLAIM + "target_link_uri")
+        if not target:
+            raise LaunchRefused("The launch lacks the target_link_uri claim.", 400)
+        if origin_of(target) != self._tool_origin:
+            raise LaunchRefused("The launch's target_link_uri is not this tool.", 400)
+        try:
+            return super().validate_message()
+        except LtiException as error:
+            raise LaunchRefused(f"The launch is incomplete: {error}", 400) from error
+
+    def platform_key(self) -> tuple[str, str]:
+        return self._registration.get_issuer(), self._registration.get_client_id()
+
+
+# ---------------------------------------------------------------------------
+# Dynamic registration.
+
+
+class ToolDynamicRegistration(DynamicRegistration):
+    """Registers this tool with the platform whose openid-configuration URL we were given."""
+
+    description = "Scenario discussions and assignments of the Peer Support Training course."
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        tool_url: str,
+        openid_configuration: str,
+        registration_token: str | None,
+        allow_insecure: bool,
+    ) -> None:
+        self._session = session
+        self._tool_url = tool_url
+        self._openid_configuration = openid_configuration
+        self._registration_token = registration_token
+        self._allow_insecure = allow_insecure
+        self.client_name = current_app.config["LTI_TOOL_NAME"]
+        self.platform: Platform | None = None
+
+    def get_request_session(self):
+        return http_session()
+
+    def get_initiate_login_uri(self):
+        return self._tool_url + "/lti/login"
+
+    def get_jwks_uri(self):
+        return self._tool_url + "/lti/jwks.json"
+
+    def get_redirect_uris(self):
+        return [self._tool_url + "/lti/launch"]
+
+    def get_target_link_uri(self):
+        return self._tool_url + "/lti/launch"
+
+    def get_domain(self):
+        return urlsplit(self._tool_url).netloc
+
+    def get_logo_uri(self):
+        return self._tool_url + "/static/logo.svg"
+
+    def get_scopes(self):
+        return AGS_SCOPES
+
+    def get_claims(self):
+        return ["iss", "sub", "name", "given_name", "family_name"]
+
+    def get_messages(self):
+        return [
+            {
+                "type": DEEP_LINKING_REQUEST,
+                "target_link_uri": self._tool_url + "/lti/launch",
+                "label": self.client_name,
+            }
+        ]
+
+    def get_openid_configuration_endpoint(self):
+        return self._openid_configuration
+
+    def get_registration_token(self):
+        return self._registration_token
+
+    def get_openid_configuration(self):
+        url = self._openid_configuration
+        if not self._allowed_url(url):
+            raise LaunchRefused("The openid_configuration URL must use HTTPS.", 400)
+        configuration = super().get_openid_configuration()
+        if not isinstance(configuration, dict):
+            raise LaunchRefused("The platform's openid-configuration is not a JSON object.", 400)
+        # LTI-DR §3.5.1: the issuer's URL must prefix the configuration URL's origin.
+        issuer = configuration.get("issuer", "")
+        if origin_of(issuer) is None or origin_of(url) != origin_of(issuer):
+            raise LaunchRefused(
+                "The openid-configuration's issuer does not match where it was served from.", 400
+            )
+        for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            if not self._allowed_url(configuration.get(field, "")):
+                raise LaunchRefused(f"The platform's {field} is missing or not HTTPS.", 400)
+        if not self._allowed_url(configuration.get("registration_endpoint", "")):
+            raise LaunchRefused("The platform offers no registration endpoint.", 400)
+        return configuration
+
+    def _allowed_url(self, url: str) -> bool:
+        origin = origin_of(url or "")
+        return origin is not None and (origin.startswith("https://") or self._allow_insecure)
+
+    def complete_registration(self, openid_configuration, openid_registration):
+        tool_configuration = openid_registration.get(
+            "https://purl.imsglobal.org/spec/lti-tool-configuration", {}
+        )
+        deployment_id = tool_configuration.get("deployment_id")
+        platform_configuration = openid_configuration.get(
+            "https://purl.imsglobal.org/spec/lti-platform-configuration", {}
+        )
+        self.platform = register_platform(
+            self._session,
+            issuer=openid_configuration["issuer"],
+            client_id=str(openid_registration["client_id"]),
+            auth_login_url=openid_configuration["authorization_endpoint"],
+            auth_token_url=openid_configuration["token_endpoint"],
+            auth_audience=openid_configuration.get("authorization_server"),
+            key_set_url=openid_configuration["jwks_uri"],
+            deployment_ids=[str(deployment_id)] if deployment_id else [],
+            name=platform_configuration.get("product_family_code", ""),
+            frame_origins=[origin_of(self._openid_configuration) or ""],
+        )
+        self._session.commit()
+        return self.platform
+
+    def register(self):
+        try:
+            return super().register()
+        except AssertionError as error:
+            raise LaunchRefused(f"The platform's answer is not LTI: {error}", 400) from error
+        except (requests.RequestException, ValueError) as error:
+            raise LaunchRefused(f"The platform could not be reached: {error}", 400) from error
+
+
+# ---------------------------------------------------------------------------
+# Per-request assembly.
+
+
+class LtiServices:
+    """pylti1p3 objects for the current request, wired to the database and the cache."""
+
+    def __init__(self, session: Session, cache: Cache) -> None:
+        self.session = session
+        self.cache = cache
+        self.keys = KeyStore(session)
+        self.tool_conf = DatabaseToolConf(session, self.keys)
+        self.production = current_app.config["LTI_TOOL_ENV"] == "production"
+
+    def tool_url(self) -> str:
+        return current_app.config["LTI_TOOL_URL"] or request.host_url.rstrip("/")
+
+    def launch_url(self) -> str:
+        return self.tool_url() + url_for("lti.launch")
+
+    def _request(self) -> FlaskRequest:
+        return FlaskRequest(session={})
+
+    def _common(self, flask_request: FlaskRequest) -> dict[str, Any]:
+        storage = CacheLaunchStorage(self.cache)
+        return {
+            "session_service": ToolSessionService(flask_request),
+            "cookie_service": ToolCookieService(flask_request, production=self.production),
+            "launch_data_storage": storage,
+        }
+
+    def oidc_login(self) -> ToolOIDCLogin:
+        flask_request = self._request()
+        login = ToolOIDCLogin(
+            flask_request, self.tool_conf, cache=self.cache, **self._common(flask_request)
+        )
+        return login
+
+    def message_launch(self) -> ToolMessageLaunch:
+        flask_request = self._request()
+        common = self._common(flask_request)
+        launch = ToolMessageLaunch(
+            flask_request,
+            self.tool_conf,
+            cache=self.cache,
+            tool_origin=origin_of(self.tool_url()) or "",
+            requests_session=http_session(),
+            **common,
+        )
+        launch.set_public_key_caching(common["launch_data_storage"], KEY_SET_TTL)
+        launch.set_launch_data_lifetime(current_app.config["LAUNCH_TOKEN_MAX_AGE"])
+        return launch
+
+    def restored_launch(self, launch_id: str) -> ToolMessageLaunch:
+        flask_request = self._request()
+        return ToolMessageLaunch.from_cache(  # type: ignore[return-value]
+            launch_id,
+            flask_request,
+            self.tool_conf,
+            **self._common(flask_request),
+        )
+
+    def dynamic_registration(
+        self, openid_configuration: str, registration_token: str | None
+    ) -> ToolDynamicRegistration:
+        return ToolDynamicRegistration(
+            self.session,
+            tool_url=self.tool_url(),
+            openid_configuration=openid_configuration,
+            registration_token=registration_token,
+            allow_insecure=current_app.config["LTI_ALLOW_INSECURE"],
+        )
+
+
+def services() -> LtiServices:
+    return LtiServices(db.get_session(), current_app.extensions["lti_tool.cache"])

@@ -1,0 +1,327 @@
+"""The LTI endpoints, at stable paths documented for administrators.
+
+``/lti/login`` (OIDC login initiation), ``/lti/launch`` (resource link and deep
+linking launches), ``/lti/jwks.json``, ``/lti/register`` (Dynamic Registration),
+``/lti/canvas.json`` (Canvas developer key), ``/lti/config`` (values for Moodle's
+manual configuration), ``/lti/deep-link`` (the deep-linking answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.exception import LtiException, OIDCException
+
+from .. import activities, db
+from ..errors import error_page
+from ..launches import LaunchRecorder
+from ..registrations import consume_registration_token, origin_of, register_platform
+from ..roles import Role
+from ..security import content_security_policy, csrf_token, issue_token, requires
+from .pylti_glue import (
+    AGS_SCOPES,
+    CLAIM,
+    DEEP_LINKING_REQUEST,
+    LaunchRefused,
+    PlatformStorageNeeded,
+    services,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+STORAGE_TARGET = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _invalidate_frame_ancestors() -> None:
+    current_app.extensions["lti_tool.frame_ancestors"].invalidate()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """OIDC third-party initiated login: send the browser to the platform's auth endpoint."""
+    lti = services()
+    oidc = lti.oidc_login()
+    params = request.values
+    storage_target = params.get("lti_storage_target")
+    if storage_target is not None and not STORAGE_TARGET.match(storage_target):
+        return error_page(400, "The login names an invalid lti_storage_target.")
+    try:
+        if storage_target and not params.get("lti1p3_new_window"):
+            # LTI platform storage: keep the state in the platform's frame as well as
+            # in a cookie, so that a browser blocking our cookie can still launch.
+            oidc.storage_target = storage_target
+            redirect = oidc.get_redirect_object(lti.launch_url())
+            response = make_response(
+                render_template(
+                    "lti/storage_login.html",
+                    auth_url=redirect.get_redirect_url(),
+                    storage={
+                        "target": storage_target,
+                        "origin": oidc.auth_origin,
+                        "key": "state_" + oidc.state,
+                        "value": oidc.state,
+                        "redirect": redirect.get_redirect_url(),
+                    },
+                )
+            )
+            return redirect._process_response(response)
+        if current_app.config["LTI_COOKIE_CHECK"]:
+            # pylti1p3's cookie check: a page that detects blocked cookies before the
+            # platform is asked. Off by default: the launch offers the same way out.
+            oidc.enable_check_cookies(
+                main_msg="Your browser does not let this activity keep its sign-in here.",
+                click_msg="Open the activity in a new window",
+                loading_msg="Loading…",
+            )
+        return oidc.redirect(lti.launch_url())
+    except (OIDCException, LtiException) as error:
+        log.info("login refused: %s", error)
+        return error_page(400, f"The login could not start: {error}", "Login refused")
+
+
+@bp.route("/launch", methods=["POST"])
+def launch():
+    lti = services()
+    message_launch = lti.message_launch()
+    try:
+        message_launch.validate()
+    except PlatformStorageNeeded as need:
+        return render_template(
+            "lti/storage_launch.html",
+            id_token=request.form.get("id_token", ""),
+            state=request.form.get("state", ""),
+            storage={"target": need.target, "origin": need.origin, "key": need.key},
+            new_window_url=need.new_window_url,
+        )
+    except LaunchRefused as refusal:
+        log.info("launch refused: %s", refusal)
+        return error_page(
+            refusal.status, str(refusal), "Launch refused", new_window_url=refusal.new_window_url
+        )
+    except LtiException as error:
+        log.info("launch refused: %s", error)
+        return error_page(401, f"The launch could not be verified: {error}", "Launch refused")
+
+    claims = message_launch.get_launch_data()
+    issuer, client_id = message_launch.platform_key()
+    session = db.get_session()
+    identity = LaunchRecorder(session).record(
+        message_launch.get_launch_id(), issuer, client_id, claims
+    )
+    _learn_frame_origins(session, issuer, client_id, claims)
+    token = issue_token(identity)
+    g.lti_token = token
+    context = {
+        "identity": identity,
+        "lti_token": token,
+        "csrf_token": csrf_token(token),
+        "claims_view": _claims_view(claims),
+    }
+    if claims.get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
+        if identity.role_enum < Role.INSTRUCTOR:
+            return error_page(403, "Only instructors can add this tool's activities.")
+        return render_template("lti/deep_link.html", activities=activities.available(), **context)
+    return render_template("lti/landing.html", **context)
+
+
+def _claims_view(claims) -> dict[str, str]:
+    context = claims.get(CLAIM + "context") or {}
+    link = claims.get(CLAIM + "resource_link") or {}
+    return {
+        "name": claims.get("name")
+        or " ".join(p for p in (claims.get("given_name"), claims.get("family_name")) if p)
+        or "(no name given)",
+        "course": context.get("title") or context.get("label") or "(no course)",
+        "activity": link.get("title") or "(untitled activity)",
+    }
+
+
+def _learn_frame_origins(session, issuer: str, client_id: str, claims) -> None:
+    """Canvas frames tools from the institution's domain: learn it from signed claims."""
+    urls = [
+        (claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
+        (
+            claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings") or {}
+        ).get("deep_link_return_url"),
+    ]
+    origins = [origin for origin in map(origin_of, filter(None, urls)) if origin]
+    from ..registrations import find_platform, platform_origins
+
+    platform = find_platform(session, issuer, client_id)
+    if platform is None:
+        return
+    new = [origin for origin in origins if origin not in platform_origins(platform)]
+    if new:
+        register_platform(
+            session,
+            issuer=platform.issuer,
+            client_id=platform.client_id,
+            auth_login_url=platform.auth_login_url,
+            auth_token_url=platform.auth_token_url,
+            key_set_url=platform.key_set_url,
+            auth_audience=platform.auth_audience,
+            frame_origins=new,
+        )
+        session.commit()
+        _invalidate_frame_ancestors()
+
+
+@bp.post("/deep-link")
+@requires(Role.INSTRUCTOR)
+def deep_link():
+    """Answer a deep-linking request with the activities the instructor chose."""
+    chosen = request.form.getlist("activity")
+    known = {activity.key: activity for activity in activities.available()}
+    selected = [known[key] for key in chosen if key in known]
+    if not selected:
+        return error_page(422, "Choose at least one activity.")
+    lti = services()
+    try:
+        restored = lti.restored_launch(g.launch.launch_id)
+        deep_link = restored.get_deep_link()
+    except LtiException:
+        return error_page(
+            401, "This deep-linking request has expired. Start again from the course."
+        )
+    resources = [
+        DeepLinkResource()
+        .set_url(lti.launch_url())
+        .set_title(activity.title)
+        .set_custom_params({"activity": activity.key})
+        for activity in selected
+    ]
+    settings = restored.get_launch_data()[
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+    ]
+    return_url = settings["deep_link_return_url"]
+    response = make_response(
+        render_template(
+            "lti/deep_link_response.html",
+            return_url=return_url,
+            jwt=deep_link.get_response_jwt(resources),
+        )
+    )
+    frame = current_app.extensions["lti_tool.frame_ancestors"].get()
+    form_origin = origin_of(return_url)
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        frame, [form_origin] if form_origin else []
+    )
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks():
+    return jsonify(services().keys.jwks())
+
+
+@bp.get("/register")
+def register():
+    """LTI Dynamic Registration initiation, allowed once per ``lti-tool register-url`` token."""
+    openid_configuration = request.args.get("openid_configuration")
+    if not openid_configuration:
+        return error_page(
+            400, "Open this address from your platform's tool registration page.", "Registration"
+        )
+    session = db.get_session()
+    if not consume_registration_token(session, request.args.get("token")):
+        return error_page(
+            403,
+            "This registration link is invalid, expired or already used. "
+            "Ask the tool's administrator for a new one (lti-tool register-url).",
+            "Registration refused",
+        )
+    registration = services().dynamic_registration(
+        openid_configuration, request.args.get("registration_token")
+    )
+    try:
+        platform = registration.register()
+    except LaunchRefused as refusal:
+        log.info("registration refused: %s", refusal)
+        return error_page(refusal.status, str(refusal), "Registration failed")
+    except LtiException as error:
+        log.info("registration failed: %s", error)
+        return error_page(
+            400, f"The platform refused the registration: {error}", "Registration failed"
+        )
+    _invalidate_frame_ancestors()
+    response = make_response(render_template("lti/registered.html", platform=platform))
+    # The platform shows this page in its own frame before we knew its origin.
+    response.headers["Content-Security-Policy"] = content_security_policy(["*"], [])
+    return response
+
+
+@bp.get("/canvas.json")
+def canvas_config():
+    """A Canvas developer key configuration ("Paste JSON")."""
+    lti = services()
+    base = lti.tool_url()
+    name = current_app.config["LTI_TOOL_NAME"]
+    return jsonify(
+        {
+            "title": name,
+            "description": "Scenario discussions and assignments of the course.",
+            "oidc_initiation_url": base + "/lti/login",
+            "target_link_uri": base + "/lti/launch",
+            "public_jwk_url": base + "/lti/jwks.json",
+            "scopes": AGS_SCOPES,
+            "extensions": [
+                {
+                    "platform": "canvas.instructure.com",
+                    "privacy_level": "name_only",
+                    "domain": origin_of(base).split("://", 1)[1] if origin_of(base) else "",
+                    "settings": {
+                        "placements": [
+                            {
+                                "placement": "link_selection",
+                                "message_type": "LtiDeepLinkingRequest",
+                                "target_link_uri": base + "/lti/launch",
+                                "text": name,
+                            },
+                            {
+                                "placement": "assignment_selection",
+                                "message_type": "LtiDeepLinkingRequest",
+                                "target_link_uri": base + "/lti/launch",
+                                "text": name,
+                            },
+                        ]
+                    },
+                }
+            ],
+            "custom_fields": {},
+        }
+    )
+
+
+@bp.get("/config")
+def moodle_config():
+    """The values an administrator pastes into Moodle's manual tool configuration."""
+    lti = services()
+    base = lti.tool_url()
+    return render_template(
+        "lti/config.html",
+        base=base,
+        values=[
+            ("Tool URL", base + "/lti/launch"),
+            ("LTI version", "LTI 1.3"),
+            ("Public key type", "Keyset URL"),
+            ("Public keyset", base + "/lti/jwks.json"),
+            ("Initiate login URL", base + "/lti/login"),
+            ("Redirection URI(s)", base + "/lti/launch"),
+            ("Supports Deep Linking (Content-Item Message)", "Yes"),
+            ("Content Selection URL", base + "/lti/launch"),
+        ],
+        canvas_url=base + "/lti/canvas.json",
+    )

@@ -1,0 +1,186 @@
+"""Platform registrations, their deployments, and one-time registration tokens.
+
+The public entry point for scripts and tests that register a platform by hand::
+
+    from lti_tool.registrations import register_platform
+    register_platform(
+        session,
+        issuer="https://moodle.example.edu",
+        client_id="abc123",
+        auth_login_url="https://moodle.example.edu/mod/lti/auth.php",
+        auth_token_url="https://moodle.example.edu/mod/lti/token.php",
+        key_set_url="https://moodle.example.edu/mod/lti/certs.php",
+        deployment_ids=["1"],
+    )
+    session.commit()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from .models import Deployment, Platform, RegistrationToken, utcnow
+
+
+class RegistrationError(ValueError):
+    """A registration is incomplete or contradicts one already stored."""
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of an absolute http(s) URL, else ``None``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def register_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployment_ids: Iterable[str] = (),
+    auth_audience: str | None = None,
+    name: str = "",
+    frame_origins: Iterable[str] = (),
+) -> Platform:
+    """Create or update the registration (``issuer``, ``client_id``) and add deployments.
+
+    The caller commits. Existing deployments are kept; new ids are added.
+    """
+    for field, value in {
+        "issuer": issuer,
+        "client_id": client_id,
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "key_set_url": key_set_url,
+    }.items():
+        if not value:
+            raise RegistrationError(f"{field} is required")
+    for field, url in {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "key_set_url": key_set_url,
+    }.items():
+        if origin_of(url) is None:
+            raise RegistrationError(f"{field} must be an absolute http(s) URL: {url!r}")
+    extra_origins = []
+    for origin in frame_origins:
+        checked = origin_of(origin)
+        if checked is None:
+            raise RegistrationError(f"frame origin must be an http(s) origin: {origin!r}")
+        extra_origins.append(checked)
+
+    platform = find_platform(session, issuer, client_id)
+    if platform is None:
+        platform = Platform(issuer=issuer, client_id=client_id)
+        session.add(platform)
+    platform.name = name or platform.name or issuer
+    platform.auth_login_url = auth_login_url
+    platform.auth_token_url = auth_token_url
+    platform.auth_audience = auth_audience or None
+    platform.key_set_url = key_set_url
+    known_origins = platform.frame_origins.split() if platform.frame_origins else []
+    platform.frame_origins = " ".join(dict.fromkeys([*known_origins, *extra_origins]))
+    known = {deployment.deployment_id for deployment in platform.deployments}
+    for deployment_id in deployment_ids:
+        if deployment_id and deployment_id not in known:
+            platform.deployments.append(Deployment(deployment_id=deployment_id))
+            known.add(deployment_id)
+    session.flush()
+    return platform
+
+
+def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
+    """The registration for ``issuer`` and ``client_id``.
+
+    Without a client id (some platforms omit it from login initiation) the issuer's
+    registration is returned only when it is the issuer's only one.
+    """
+    query = select(Platform).options(selectinload(Platform.deployments))
+    if client_id:
+        return session.scalar(
+            query.where(Platform.issuer == issuer, Platform.client_id == client_id)
+        )
+    platforms = list(session.scalars(query.where(Platform.issuer == issuer).limit(2)))
+    return platforms[0] if len(platforms) == 1 else None
+
+
+def find_deployment(
+    session: Session, issuer: str, client_id: str, deployment_id: str
+) -> Deployment | None:
+    return session.scalar(
+        select(Deployment)
+        .join(Platform)
+        .where(
+            Platform.issuer == issuer,
+            Platform.client_id == client_id,
+            Deployment.deployment_id == deployment_id,
+        )
+    )
+
+
+def all_platforms(session: Session) -> list[Platform]:
+    return list(
+        session.scalars(
+            select(Platform).options(selectinload(Platform.deployments)).order_by(Platform.id)
+        )
+    )
+
+
+def platform_origins(platform: Platform) -> list[str]:
+    """The origins that may frame the tool for this platform."""
+    candidates = [platform.issuer, platform.auth_login_url, *platform.frame_origins.split()]
+    return list(dict.fromkeys(o for o in map(origin_of, candidates) if o))
+
+
+def frame_ancestors(session: Session) -> list[str]:
+    """Origins of every registered platform, for CSP ``frame-ancestors``."""
+    origins: dict[str, None] = {}
+    for platform in session.scalars(select(Platform)):
+        origins.update(dict.fromkeys(platform_origins(platform)))
+    return list(origins)
+
+
+# ---------------------------------------------------------------------------
+# One-time registration tokens (``lti-tool register-url``).
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_registration_token(session: Session, valid_for: timedelta) -> str:
+    """A new secret token; only its hash is stored. The caller commits."""
+    token = secrets.token_urlsafe(32)
+    session.add(RegistrationToken(token_hash=_hash(token), expires_at=utcnow() + valid_for))
+    session.flush()
+    return token
+
+
+def consume_registration_token(session: Session, token: str | None) -> bool:
+    """Use up ``token``: true once for a valid, unexpired, unused token, then never again."""
+    if not token:
+        return False
+    now = utcnow()
+    result = session.execute(
+        update(RegistrationToken)
+        .where(
+            RegistrationToken.token_hash == _hash(token),
+            RegistrationToken.used_at.is_(None),
+            RegistrationToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1

@@ -1,0 +1,89 @@
+"""A launch over real HTTP: login initiation → platform authorization → id_token post."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lti_tool import db
+from lti_tool.models import Context, Membership, ResourceLink, User
+from tests.lti_platform import INSTRUCTOR, LEARNER, launch
+
+from .conftest import connect
+
+
+def test_a_learner_lands_on_a_page_naming_who_where_and_what(connected):
+    response = launch(connected.platform, user=LEARNER, course_id="c1", resource_link_id="a1")
+
+    assert response.status_code == 200
+    page = response.text
+    assert 'id="launch-user">Lee Learner<' in page
+    assert 'id="launch-role">Learner<' in page
+    assert 'id="launch-course">Course c1<' in page
+    assert 'id="launch-activity">Activity a1<' in page
+
+
+def test_an_instructor_is_shown_as_instructor_with_a_link_to_the_instructor_view(connected):
+    response = launch(connected.platform, user=INSTRUCTOR)
+
+    assert 'id="launch-role">Instructor<' in response.text
+    assert "/instructor/?lti_token=" in response.text
+
+
+def test_a_launch_can_be_initiated_by_post_as_well_as_get(connected):
+    response = launch(connected.platform, login_method="post")
+
+    assert response.status_code == 200
+    assert 'id="launch-user">Lee Learner<' in response.text
+
+
+def test_a_launch_records_user_course_activity_and_membership(connected):
+    launch(connected.platform, user=LEARNER, course_id="c1", resource_link_id="a1")
+
+    with connected.app.app_context():
+        session = db.get_session()
+        user = session.scalar(select(User))
+        assert (user.issuer, user.sub, user.name) == (
+            connected.platform.issuer,
+            "learner-1",
+            "Lee Learner",
+        )
+        context = session.scalar(select(Context))
+        assert (context.context_id, context.title) == ("c1", "Course c1")
+        link = session.scalar(select(ResourceLink))
+        assert (link.resource_link_id, link.context_pk) == ("a1", context.id)
+        membership = session.scalar(select(Membership))
+        assert (membership.user_id, membership.role) == (user.id, "learner")
+
+
+def test_two_platforms_using_the_same_ids_never_share_records(app, lti_platform_factory, live_tool):
+    first = connect(app, lti_platform_factory(name="Moodle"), live_tool)
+    second = connect(app, lti_platform_factory(name="Canvas"), live_tool)
+
+    launch(first.platform, course_id="c1", resource_link_id="a1")
+    launch(second.platform, course_id="c1", resource_link_id="a1")
+
+    with app.app_context():
+        session = db.get_session()
+        assert len(session.scalars(select(User)).all()) == 2
+        assert len(session.scalars(select(Context)).all()) == 2
+        assert len(session.scalars(select(ResourceLink)).all()) == 2
+
+
+def test_relaunching_updates_the_same_records(connected):
+    launch(connected.platform, course_id="c1", resource_link_id="a1")
+    launch(connected.platform, course_id="c1", resource_link_id="a1")
+
+    with connected.app.app_context():
+        session = db.get_session()
+        assert len(session.scalars(select(User)).all()) == 1
+        assert len(session.scalars(select(Membership)).all()) == 1
+
+
+def test_the_launch_page_allows_framing_by_the_platform_only(connected):
+    response = launch(connected.platform)
+
+    csp = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {connected.platform.origin}" in csp
+    assert "script-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
