@@ -1,0 +1,77 @@
+"""Deep linking: instructors choose the course's activities; the platform gets a signed answer."""
+
+from __future__ import annotations
+
+import jwt
+import requests
+
+from lti_tool.activities import Activity
+from tests.lti_platform import INSTRUCTOR, LEARNER, launch, parse_forms
+from tests.lti_platform.claims import CLAIM_DL_CONTENT_ITEMS, DEEP_LINKING_REQUEST
+
+from .helpers import csrf_token, launch_token
+
+ACTIVITIES = [
+    Activity("scenario:boundaries", "Scenario discussion", "Holding a boundary"),
+    Activity("assignment:reflection", "Assignment", "Reflective essay"),
+]
+
+
+def test_without_course_content_the_page_says_there_is_nothing_to_add(connected):
+    response = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST)
+
+    assert response.status_code == 200
+    assert 'id="no-activities"' in response.text
+
+
+def test_a_learner_cannot_add_activities(connected):
+    response = launch(connected.platform, user=LEARNER, message_type=DEEP_LINKING_REQUEST)
+
+    assert response.status_code == 403
+    assert "Only instructors" in response.text
+
+
+def test_the_chosen_activities_go_back_to_the_platform_signed_by_the_tool(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+    assert "Holding a boundary" in page
+
+    answer = requests.post(
+        connected.tool.url + "/lti/deep-link",
+        data={
+            "lti_token": launch_token(page),
+            "csrf_token": csrf_token(page),
+            "activity": ["scenario:boundaries"],
+        },
+    )
+
+    assert answer.status_code == 200
+    (form,) = parse_forms(answer.text, answer.url)
+    assert form.action == connected.platform.url("/deep_links/return")
+    tool_keys = jwt.PyJWKClient(connected.tool.url + "/lti/jwks.json")
+    signing_key = tool_keys.get_signing_key_from_jwt(form.fields["JWT"])
+    message = jwt.decode(
+        form.fields["JWT"],
+        signing_key.key,
+        algorithms=["RS256"],
+        audience=connected.platform.issuer,
+    )
+    assert message["iss"] == connected.client_id
+    (item,) = message[CLAIM_DL_CONTENT_ITEMS]
+    assert item["title"] == "Holding a boundary"
+    assert item["custom"] == {"activity": "scenario:boundaries"}
+    assert item["url"] == connected.tool.url + "/lti/launch"
+    assert connected.platform.origin in answer.headers["Content-Security-Policy"]
+
+
+def test_choosing_nothing_is_a_422_with_a_message(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+
+    answer = requests.post(
+        connected.tool.url + "/lti/deep-link",
+        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page)},
+    )
+
+    assert answer.status_code == 422
+    assert "Choose at least one activity" in answer.text

@@ -1,0 +1,211 @@
+"""After the launch: identity from the signed launch token only, permissions declared on
+views, CSRF on every form, security headers, and honest error pages."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from lti_tool import db
+from lti_tool.models import ResourceLink
+from lti_tool.roles import Role
+from lti_tool.security import LaunchIdentity, csrf_token, issue_token
+from tests.lti_platform import (
+    ADMINISTRATOR,
+    CONTENT_DEVELOPER,
+    INSTRUCTOR,
+    LEARNER,
+    TEACHING_ASSISTANT,
+    launch,
+)
+
+from .conftest import connect
+from .helpers import launch_token
+
+PROTECTED = [
+    ("/discussions/", Role.LEARNER),
+    ("/assignments/", Role.LEARNER),
+    ("/instructor/", Role.INSTRUCTOR),
+    ("/admin/", Role.ADMIN),
+]
+
+
+def token_for(connected, user, **launch_kwargs) -> str:
+    response = launch(connected.platform, user=user, **launch_kwargs)
+    assert response.status_code == 200
+    return launch_token(response.text)
+
+
+def test_every_view_outside_the_lti_endpoints_declares_a_role(app: Flask):
+    public = {"static", "index"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in public or rule.endpoint.startswith("lti."):
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "required_role"), f"{rule.rule} is not protected"
+
+
+@pytest.mark.parametrize(("path", "role"), PROTECTED)
+def test_a_protected_page_without_a_launch_token_is_refused(client, path, role):
+    response = client.get(path)
+
+    assert response.status_code == 401
+    assert "Open the activity again from your course" in response.text
+
+
+@pytest.mark.parametrize(("path", "role"), PROTECTED)
+def test_a_protected_page_with_a_forged_token_is_refused(client, path, role):
+    response = client.get(path, query_string={"lti_token": "eyJmYWtlIjoxfQ.forged.sig"})
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("path", "role"), PROTECTED)
+def test_a_protected_page_with_an_expired_token_is_refused(app, client, path, role):
+    identity = LaunchIdentity("launch-x", 1, 1, 1, 1, 1, int(Role.ADMIN), "LtiResourceLinkRequest")
+    with app.test_request_context():
+        token = issue_token(identity)
+    app.config["LAUNCH_TOKEN_MAX_AGE"] = -1
+
+    response = client.get(path, query_string={"lti_token": token})
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("user", "allowed"),
+    [
+        (LEARNER, {"/discussions/", "/assignments/"}),
+        (INSTRUCTOR, {"/discussions/", "/assignments/", "/instructor/"}),
+        (TEACHING_ASSISTANT, {"/discussions/", "/assignments/", "/instructor/"}),
+        (CONTENT_DEVELOPER, {"/discussions/", "/assignments/", "/instructor/"}),
+        (ADMINISTRATOR, {"/discussions/", "/assignments/", "/instructor/", "/admin/"}),
+    ],
+    ids=lambda value: getattr(value, "id", None),
+)
+def test_each_role_reaches_exactly_its_pages(connected, client, user, allowed):
+    token = token_for(connected, user)
+
+    for path, _role in PROTECTED:
+        response = client.get(path, query_string={"lti_token": token})
+        assert response.status_code == (200 if path in allowed else 403), path
+
+
+def test_the_launch_token_also_works_as_a_bearer_header_for_fetch(connected, client):
+    token = token_for(connected, INSTRUCTOR)
+
+    response = client.get("/instructor/", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+
+
+def test_the_instructor_view_lists_only_its_own_course(connected, client):
+    launch(connected.platform, user=LEARNER, course_id="c1")
+    launch(connected.platform, user=LEARNER, course_id="c2")
+    launch(connected.platform, user=INSTRUCTOR, course_id="c2")
+    token = token_for(connected, INSTRUCTOR, course_id="c1")
+
+    page = client.get("/instructor/", query_string={"lti_token": token}).text
+
+    assert "Lee Learner" in page
+    assert "Ina Instructor" in page
+    assert page.count("<tr><td>") == 2  # the learner and the instructor of c1 only
+
+
+def test_nobody_reaches_an_activity_of_another_course(connected, client):
+    launch(connected.platform, course_id="c1", resource_link_id="a1")
+    token = token_for(connected, LEARNER, course_id="c2", resource_link_id="a2")
+    with connected.app.app_context():
+        links = {
+            link.resource_link_id: link.id
+            for link in db.get_session().scalars(select(ResourceLink))
+        }
+
+    own = client.get(f"/discussions/links/{links['a2']}", query_string={"lti_token": token})
+    other = client.get(f"/discussions/links/{links['a1']}", query_string={"lti_token": token})
+
+    assert own.status_code == 200
+    assert other.status_code == 404
+    assert "Activity a1" not in other.text
+
+
+def test_nobody_reaches_an_activity_of_another_platform(
+    app, lti_platform_factory, live_tool, client
+):
+    first = connect(app, lti_platform_factory(), live_tool)
+    second = connect(app, lti_platform_factory(), live_tool)
+    launch(first.platform, course_id="c1", resource_link_id="a1")
+    token = token_for(second, LEARNER, course_id="c1", resource_link_id="a1")
+    with app.app_context():
+        first_link = (
+            db.get_session().scalars(select(ResourceLink).order_by(ResourceLink.id)).first()
+        )
+
+    response = client.get(f"/discussions/links/{first_link.id}", query_string={"lti_token": token})
+
+    assert response.status_code == 404
+
+
+def test_an_administrator_sees_only_their_own_platform(
+    app, lti_platform_factory, live_tool, client
+):
+    first = connect(app, lti_platform_factory(name="First LMS"), live_tool)
+    second = connect(app, lti_platform_factory(name="Second LMS"), live_tool)
+    token = token_for(second, ADMINISTRATOR)
+
+    page = client.get("/admin/", query_string={"lti_token": token}).text
+
+    assert second.platform.issuer in page
+    assert first.platform.issuer not in page
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(connected, client):
+    token = token_for(connected, INSTRUCTOR)
+
+    response = client.post("/lti/deep-link", data={"lti_token": token, "activity": "x"})
+
+    assert response.status_code == 403
+
+
+def test_a_form_post_with_another_launchs_csrf_token_is_refused(connected, client):
+    token = token_for(connected, INSTRUCTOR)
+    other = token_for(connected, INSTRUCTOR)
+    with connected.app.test_request_context():
+        wrong = csrf_token(other)
+
+    response = client.post(
+        "/lti/deep-link", data={"lti_token": token, "csrf_token": wrong, "activity": "x"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_pages_send_security_headers_and_no_cookie(client):
+    response = client.get("/lti/config")
+
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_frame_ancestors_list_every_registered_platform(
+    app, lti_platform_factory, live_tool, client
+):
+    first = connect(app, lti_platform_factory(), live_tool)
+    second = connect(app, lti_platform_factory(), live_tool)
+    app.extensions["lti_tool.frame_ancestors"].invalidate()
+
+    csp = client.get("/").headers["Content-Security-Policy"]
+
+    assert first.platform.origin in csp
+    assert second.platform.origin in csp
+
+
+def test_an_unknown_page_is_a_404_page_not_a_traceback(client):
+    response = client.get("/no/such/page")
+
+    assert response.status_code == 404
+    assert "<main" in response.text
+    assert "Traceback" not in response.text
