@@ -23,7 +23,6 @@ SUSPEND_LIMIT = 4096
 # What a 'text'-mode reflection sends and stores: CMIFeedback, 255 characters (RTE 3.4.4).
 LMS_TEXT_LIMIT = 255
 FINGERPRINT_LENGTH = 6
-FLAGS = "fe"  # finished, end seen
 
 
 def to_base36(number: int) -> str:
@@ -56,7 +55,9 @@ def worst_case_suspend_data(course: Course, session: Session | Page) -> str:
     else:
         stored = "1" * len(reflections)
     fingerprint = "0" * FINGERPRINT_LENGTH
-    return f"{SUSPEND_FORMAT}{fingerprint}|{FLAGS}|{answers}|{stored}"
+    # "f": finished; "e": end of page seen, which only a page without questions records.
+    flags = "f" if questions else "fe"
+    return f"{SUSPEND_FORMAT}{fingerprint}|{flags}|{answers}|{stored}"
 
 
 def worst_case_suspend_data_length(course: Course, session: Session | Page) -> int:
