@@ -38,36 +38,38 @@ class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
 
-def _make_loader(first_line: int):
-    offset = first_line - 1
+def _construct_map(loader, node: yaml.MappingNode):
+    offset = loader.line_offset
+    data = LocatedMap()
+    data.line = node.start_mark.line + 1 + offset
+    data.key_lines = {}
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        if key in data:
+            raise _DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.key_lines[key] = key_node.start_mark.line + 1 + offset
 
-    class Loader(yaml.SafeLoader):
-        pass
 
-    def construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode):
-        data = LocatedMap()
-        data.line = node.start_mark.line + 1 + offset
-        data.key_lines = {}
-        yield data
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key)
-            if key in data:
-                raise _DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
-            data[key] = loader.construct_object(value_node, deep=True)
-            data.key_lines[key] = key_node.start_mark.line + 1 + offset
+def _construct_seq(loader, node: yaml.SequenceNode):
+    offset = loader.line_offset
+    data = LocatedList()
+    data.line = node.start_mark.line + 1 + offset
+    data.item_lines = [child.start_mark.line + 1 + offset for child in node.value]
+    yield data
+    data.extend(loader.construct_object(child, deep=True) for child in node.value)
 
-    def construct_seq(loader: yaml.SafeLoader, node: yaml.SequenceNode):
-        data = LocatedList()
-        data.line = node.start_mark.line + 1 + offset
-        data.item_lines = [child.start_mark.line + 1 + offset for child in node.value]
-        yield data
-        data.extend(loader.construct_object(child, deep=True) for child in node.value)
 
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_map)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_seq)
+def _located(base: type) -> type:
+    class Loader(base):
+        line_offset = 0
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
     # Dates stay strings: an author typing 2024-01-01 means text, not a datetime.
     Loader.yaml_implicit_resolvers = {
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -76,10 +78,29 @@ def _make_loader(first_line: int):
     return Loader
 
 
+# libyaml's parser is several times faster than the pure-Python one; the pure-Python
+# loader is kept for error messages, which the authoring docs quote.
+_SLOW_LOADER = _located(yaml.SafeLoader)
+_FAST_LOADER = _located(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _parse(text: str, loader_class: type, first_line: int) -> Any:
+    loader = loader_class(text)
+    loader.line_offset = first_line - 1
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, path: str, first_line: int, diagnostics: Diagnostics) -> Any | None:
     """Parse ``text``; on a syntax error record ``path:line: bad YAML`` and return None."""
     try:
-        data = yaml.load(text, Loader=_make_loader(first_line))  # noqa: S506 - SafeLoader subclass
+        try:
+            data = _parse(text, _FAST_LOADER, first_line)
+        except yaml.YAMLError:
+            # Parse again with the pure-Python loader for its (documented) message.
+            data = _parse(text, _SLOW_LOADER, first_line)
         if data is None:
             # An empty document is an empty mapping, so its missing fields get reported.
             data = LocatedMap()
