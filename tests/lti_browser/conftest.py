@@ -1,0 +1,89 @@
+"""Fixtures for the browser tests: Chromium profiles, and the tool served on ``localhost``
+beside the test platform on ``127.0.0.1`` (two sites), each registered with the other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.lti_platform import Platform, RunningServer
+
+from .profiles import Profiles, require_chromium
+
+
+@pytest.fixture(scope="session")
+def profiles() -> Iterator[Profiles]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium_profiles = Profiles(playwright, executable)
+        try:
+            yield chromium_profiles
+        finally:
+            chromium_profiles.close()
+
+
+@pytest.fixture
+def open_page(profiles: Profiles) -> Iterator[Callable]:
+    """``open_page(mode)`` → a new page of that profile, with no cookie left by other tests."""
+    pages = []
+
+    def open_(mode: str):
+        context = profiles.context(mode)
+        context.clear_cookies()
+        page = context.new_page()
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        for popup in page.context.pages:
+            if popup is not page and not popup.is_closed():
+                popup.close()
+        page.close()
+
+
+@dataclass
+class Deployment:
+    """The platform and the tool, each registered with the other."""
+
+    platform: Platform
+    tool: RunningServer
+    app: object
+
+
+@pytest.fixture
+def deployment(tmp_path, lti_platform: Platform, serve_wsgi) -> Iterator[Deployment]:
+    from lti_tool import create_app, db
+    from lti_tool.registrations import register_platform
+
+    app = create_app(
+        {
+            "LTI_TOOL_ENV": "testing",
+            "SECRET_KEY": "browser-test-secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'tool.sqlite'}",
+        }
+    )
+    with app.app_context():
+        db.upgrade(db.engine())
+    tool = serve_wsgi(app, host_name="localhost")
+    lti_platform.register_tool_at(tool.url)
+    config = lti_platform.tool_config()
+    with app.app_context():
+        session = db.get_session()
+        register_platform(
+            session,
+            issuer=config["issuer"],
+            client_id=config["client_id"],
+            auth_login_url=config["auth_login_url"],
+            auth_token_url=config["auth_token_url"],
+            key_set_url=config["key_set_url"],
+            deployment_ids=config["deployment_ids"],
+            name=lti_platform.name,
+        )
+        session.commit()
+    yield Deployment(lti_platform, tool, app)
+    app.extensions["lti_tool.engine"].dispose()
