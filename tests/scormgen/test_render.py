@@ -1,0 +1,139 @@
+"""The render stage: session pages and assets from the course model."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from scormgen.loader import load_course
+from scormgen.model import Option, Question, Reflection, SourceLocation, TextBlock
+from scormgen.render import ASSETS, render_package_files, session_path
+
+COURSE = load_course("content")
+AT = SourceLocation("content/sessions/99-test.md", 1)
+URL_REFERENCE = re.compile(rb"https?:|//[A-Za-z0-9]")
+
+
+def with_blocks(*blocks, **settings):
+    """The shipped course cut to its first session, holding ``blocks``."""
+    session = dataclasses.replace(COURSE.sessions[0], blocks=tuple(blocks))
+    course_settings = dataclasses.replace(COURSE.settings, **settings)
+    return dataclasses.replace(COURSE, sessions=(session,), settings=course_settings), session
+
+
+def page_of(course, session) -> str:
+    return render_package_files(course, [session], False).files[session_path(session)].decode()
+
+
+def script_data(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="sco-data">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_rendering_twice_gives_byte_identical_files():
+    first = render_package_files(COURSE, COURSE.sessions, True)
+    second = render_package_files(COURSE, COURSE.sessions, True)
+    assert first.files == second.files
+    assert list(first.files) == sorted(first.files)
+
+
+def test_every_session_is_a_sco_whose_files_start_with_its_launch_page():
+    rendered = render_package_files(COURSE, COURSE.sessions, include_pages=False)
+    assert [sco.identifier for sco in rendered.scos] == [s.id for s in COURSE.sessions]
+    for sco, session in zip(rendered.scos, COURSE.sessions, strict=True):
+        assert sco.launch == f"sco/{session.number:02d}-{session.id}/index.html"
+        assert sco.files == (sco.launch, *ASSETS)
+        assert sco.mastery_score == session.mastery_score
+        assert all(name in rendered.files for name in sco.files)
+    assert set(rendered.files) == {*ASSETS, *(sco.launch for sco in rendered.scos)}
+
+
+def test_pages_become_scos_only_when_asked_for():
+    with_pages = render_package_files(COURSE, COURSE.sessions[:1], include_pages=True)
+    assert len(with_pages.scos) == 1 + len(COURSE.pages)
+    assert all(sco.mastery_score is None for sco in with_pages.scos[1:])
+
+
+def test_a_single_session_package_holds_only_that_session():
+    session = COURSE.sessions[2]
+    rendered = render_package_files(COURSE, [session], include_pages=False)
+    assert [sco.launch for sco in rendered.scos] == [session_path(session)]
+
+
+def test_shipped_files_reference_nothing_outside_the_package():
+    rendered = render_package_files(COURSE, COURSE.sessions, True)
+    for name, data in rendered.files.items():
+        assert not URL_REFERENCE.search(data), f"{name} has an external reference"
+        assert b"../../assets/" in data or name.startswith("assets/")
+
+
+def test_author_text_cannot_inject_markup():
+    evil = "<script>alert(1)</script>"
+    course, session = with_blocks(
+        TextBlock(markdown=f"Hello {evil} <img src=x onerror=alert(1)>", location=AT),
+        Question(
+            id="q1",
+            question_type="single",
+            prompt=f"Which? {evil}",
+            options=(
+                Option("a", "a", f"<b>{evil}</b>", True, f"feedback {evil}", AT),
+                Option("b", "b", "Other", False, "", AT),
+            ),
+            pairs=(),
+            source="",
+            weighting=1,
+            feedback_correct="</script><script>alert(2)</script>",
+            feedback_wrong="",
+            location=AT,
+        ),
+    )
+    html = page_of(course, session)
+    assert "<script>alert" not in html
+    assert "<img" not in html
+    assert html.count("<script") == 2  # the data block and sco.js, nothing else
+    data = script_data(html)
+    assert data["questions"][0]["feedback"]["correct"] == "</script><script>alert(2)</script>"
+
+
+def test_page_data_carries_answer_keys_in_scorm_form():
+    html = page_of(COURSE, COURSE.sessions[0])
+    data = script_data(html)
+    assert data["sco"] == COURSE.sessions[0].id
+    assert data["mastery"] == COURSE.sessions[0].mastery_score
+    for question, entry in zip(COURSE.sessions[0].questions, data["questions"], strict=True):
+        assert entry["id"] == question.id
+        assert entry["type"] in ("choice", "true-false", "matching")
+        assert all(re.fullmatch(r"[0-9a-z]", key) for key in entry["keys"])
+
+
+def test_reflection_privacy_text_follows_the_course_setting():
+    reflection = Reflection("r1", "How are you?", 500, False, AT)
+    private, session = with_blocks(reflection)
+    assert "never what you wrote" in page_of(private, session)
+    text_mode, session = with_blocks(reflection, reflections_to_lms="text")
+    assert "first 255 characters are also sent" in page_of(text_mode, session)
+    assert 'maxlength="500"' in page_of(text_mode, session)
+
+
+@pytest.mark.parametrize("tool_url", [None, "https://tool.example.org/lti"])
+def test_scenarios_point_to_the_discussion_linking_only_a_configured_tool(tool_url):
+    session = next(s for s in COURSE.sessions if s.scenarios)
+    settings = dataclasses.replace(COURSE.settings, lti_tool_url=tool_url)
+    course = dataclasses.replace(COURSE, settings=settings)
+    html = page_of(course, session)
+    if tool_url:
+        assert f'href="{tool_url}"' in html
+    else:
+        assert "<a href" not in html.replace('<a class="skip-link" href="#main"', "")
+        assert "discussion activity in your learning management system" in html
+
+
+def test_support_notice_appears_on_sessions_that_ask_for_it():
+    session = dataclasses.replace(COURSE.sessions[0], support_notice=True)
+    html = page_of(COURSE, session)
+    assert COURSE.settings.support_notice.title in html
+    plain = dataclasses.replace(COURSE.sessions[0], support_notice=False, blocks=())
+    assert COURSE.settings.support_notice.title not in page_of(COURSE, plain)
