@@ -9,16 +9,21 @@ production run it under gunicorn::
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from . import db, errors, security
 from .cache import make_cache
 from .config import Settings, flask_config
 from .registrations import frame_ancestors
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,11 +48,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["lti_tool.cache"] = make_cache(app.config["REDIS_URL"], db_engine(app))
 
     def load_frame_ancestors() -> list[str]:
-        with db_engine(app).connect() as connection:
-            from sqlalchemy.orm import Session
-
-            with Session(bind=connection) as session:
+        try:
+            with Session(db_engine(app)) as session:
                 return frame_ancestors(session)
+        except SQLAlchemyError:
+            # No framing beats no page: e.g. before 'lti-tool db upgrade' has run.
+            log.exception("cannot read the registered platforms for frame-ancestors")
+            return []
 
     security.init_app(app, security.FrameAncestors(load_frame_ancestors))
     errors.init_app(app)

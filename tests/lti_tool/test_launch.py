@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lti_tool import db
 from lti_tool.models import Context, Membership, ResourceLink, User
-from tests.lti_platform import INSTRUCTOR, LEARNER, launch
+from tests.lti_platform import INSTRUCTOR, LEARNER, launch, start_launch
 
 from .conftest import connect
 
@@ -87,3 +87,20 @@ def test_the_launch_page_allows_framing_by_the_platform_only(connected):
     assert "script-src 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_state_cookie_is_samesite_none_secure_partitioned(connected):
+    attempt = start_launch(connected.platform)
+
+    cookies = attempt.login_response.raw.headers.getlist("Set-Cookie")
+    (state_cookie,) = [c for c in cookies if c.startswith(f"lti1p3-{attempt.state}=")]
+    assert "Secure" in state_cookie
+    assert "SameSite=None" in state_cookie
+    assert "Partitioned" in state_cookie
+    assert "HttpOnly" in state_cookie
+
+
+def test_after_the_launch_no_cookie_is_set(connected):
+    response = launch(connected.platform)
+
+    assert "Set-Cookie" not in response.headers
