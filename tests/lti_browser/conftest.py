@@ -55,10 +55,16 @@ class Deployment:
     app: object
 
 
+@dataclass
+class ServedTool:
+    app: object
+    server: RunningServer
+
+
 @pytest.fixture
-def deployment(tmp_path, lti_platform: Platform, serve_wsgi) -> Iterator[Deployment]:
+def served_tool(tmp_path, serve_wsgi) -> Iterator[ServedTool]:
+    """The tool on a migrated SQLite database, over HTTP as ``http://localhost:<port>``."""
     from lti_tool import create_app, db
-    from lti_tool.registrations import register_platform
 
     app = create_app(
         {
@@ -69,7 +75,17 @@ def deployment(tmp_path, lti_platform: Platform, serve_wsgi) -> Iterator[Deploym
     )
     with app.app_context():
         db.upgrade(db.engine())
-    tool = serve_wsgi(app, host_name="localhost")
+    yield ServedTool(app, serve_wsgi(app, host_name="localhost"))
+    app.extensions["lti_tool.engine"].dispose()
+
+
+@pytest.fixture
+def deployment(lti_platform: Platform, served_tool: ServedTool) -> Deployment:
+    """Registered by hand on both sides, as administrators do without Dynamic Registration."""
+    from lti_tool import db
+    from lti_tool.registrations import register_platform
+
+    app, tool = served_tool.app, served_tool.server
     lti_platform.register_tool_at(tool.url)
     config = lti_platform.tool_config()
     with app.app_context():
@@ -85,5 +101,4 @@ def deployment(tmp_path, lti_platform: Platform, serve_wsgi) -> Iterator[Deploym
             name=lti_platform.name,
         )
         session.commit()
-    yield Deployment(lti_platform, tool, app)
-    app.extensions["lti_tool.engine"].dispose()
+    return Deployment(lti_platform, tool, app)

@@ -368,15 +368,19 @@ class Platform:
         storage: str | None = None,
         login_method: str = "post",
         client_id: str | None = None,
+        message_type: str = c.RESOURCE_LINK_REQUEST,
     ) -> str:
         """The platform page where a person opens an activity: the tool framed in an iframe.
 
         ``storage`` is ``None`` (no platform storage), ``"_parent"`` (the page itself answers
         ``lti.*`` postMessages) or ``"post_message_forwarding"`` (a named sibling frame answers,
-        as Canvas does).
+        as Canvas does). ``message_type=LtiDeepLinkingRequest`` opens the tool's content
+        selection instead, as an instructor adding an activity does.
         """
         user_id = user.id if isinstance(user, User) else user
         query = {"user": user_id, "login_method": login_method}
+        if message_type != c.RESOURCE_LINK_REQUEST:
+            query["message_type"] = message_type
         if storage:
             query["storage"] = storage
         if client_id:

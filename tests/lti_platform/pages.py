@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template_string, request
 
+from . import claims as c
 from .lms import Platform
 
 pages = Blueprint("pages", __name__)
@@ -137,6 +138,9 @@ def launch_page(course_id: str, resource_link_id: str):
         abort(400)
     method = request.args.get("login_method", "post").lower()
     client_id = request.args.get("client_id")
+    message_type = request.args.get("message_type", c.RESOURCE_LINK_REQUEST)
+    if message_type not in (c.RESOURCE_LINK_REQUEST, c.DEEP_LINKING_REQUEST):
+        abort(400)
     link = lms.resource_link(course_id, resource_link_id, client_id=client_id)
     params = lms.login_initiation_params(
         user=user,
@@ -144,6 +148,7 @@ def launch_page(course_id: str, resource_link_id: str):
         resource_link_id=resource_link_id,
         client_id=link.client_id,
         storage_target=storage,
+        message_type=message_type,
     )
     return render_template_string(
         LAUNCH_PAGE,
