@@ -173,3 +173,31 @@ def validate(packages: tuple[str, ...], strict: bool) -> None:
     if errors or (strict and warnings):
         raise click.ClickException(summary)
     click.echo(summary)
+
+
+@main.command()
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a web browser.")
+def preview(package: str, port: int, open_browser: bool) -> None:
+    """Play PACKAGE's SCOs on localhost in a minimal LMS frame, with the data model beside them."""
+    import time
+
+    from scormgen.preview import PreviewError, start_preview
+
+    try:
+        server, scos = start_preview(package, port=port)
+    except (PreviewError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    address = f"http://127.0.0.1:{server.server_address[1]}/"
+    click.echo(f"Previewing {package} ({len(scos)} SCOs) at {address}  (Ctrl-C to stop)")
+    if open_browser:
+        click.launch(address)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.shutdown()
+        server.server_close()
