@@ -118,7 +118,7 @@ def encode(
         mac = hmac.new(key.public_pem.encode(), signing_input, digest).digest()
         return f"{signing_input.decode()}.{_b64(mac)}"
     extra = {k: v for k, v in header.items() if k not in ("alg", "typ")}
-    return jwt.encode(payload, key.private_pem, algorithm=alg, headers=extra)
+    return jwt.encode(payload, key.private_key, algorithm=alg, headers=extra)
 
 
 def tamper(token: str, changes: dict[str, Any]) -> str:

@@ -83,6 +83,7 @@ class Recorded:
     service_requests: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
     deep_link_responses: list[dict[str, Any]] = field(default_factory=list)
+    jwks_requests: int = 0
 
 
 class Platform:

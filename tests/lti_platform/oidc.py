@@ -30,7 +30,10 @@ def platform() -> Platform:
 
 @oidc.get("/jwks")
 def key_set():
-    return jsonify(platform().jwks())
+    lms = platform()
+    with lms.lock:
+        lms.recorded.jwks_requests += 1
+    return jsonify(lms.jwks())
 
 
 @oidc.get("/.well-known/openid-configuration")

@@ -1,0 +1,325 @@
+"""Launch benchmark of the LTI tool: complete LTI 1.3 launches per second, and the p50/p95 time
+of one launch, against the test platform of ``tests/lti_platform`` over loopback HTTP.
+
+One launch is what a learner's browser does: the login initiation (GET /lti/login, answered
+with a redirect), the platform's authorization endpoint (answered with the id_token form),
+and the launch POST (/lti/launch, answered with the landing page). Reported per launch:
+
+- ``launch p50/p95``: the three requests end to end, as the client sees them;
+- ``tool p50/p95``: the tool's share, the login and launch requests alone.
+
+The platform's keys are cached by the tool: a warm-up runs first, and the platform counts
+its JWKS requests during the measured launches (``jwks``; expected 0).
+
+Configurations: SQLite and PostgreSQL; the tool in one process (threaded werkzeug) or under
+gunicorn with 2 workers and Redis as the shared cache. The tool always runs in a process of its
+own, the platform and the clients in this one. Every loop is bounded by a launch count and a
+time limit; all traffic stays on 127.0.0.1.
+
+    .venv/bin/python bench/launch.py                       # every configuration
+    .venv/bin/python bench/launch.py --db sqlite --server single --launches 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from tests.lti_platform import Platform, start_launch  # noqa: E402
+from tests.lti_platform.model import DEFAULT_USERS  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+SECRET = "bench-secret-key"
+
+
+@dataclass
+class Result:
+    name: str
+    launches: int
+    failures: int
+    seconds: float
+    launch_ms: list[float]
+    tool_ms: list[float]
+    jwks_requests: int
+    first_failure: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return (self.launches - self.failures) / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# ----------------------------------------------------------------------------- the tool
+
+
+@contextmanager
+def database(kind: str) -> Iterator[dict[str, str]]:
+    """Settings for an empty database of ``kind``, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="lti-bench-") as folder:
+            yield {"DATABASE_URL": f"sqlite:///{folder}/tool.sqlite"}
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = "lti_bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {"DATABASE_URL": POSTGRES_URL, "DATABASE_SCHEMA": schema}
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) -> None:
+    """Migrate the database and register the platform in it, as an administrator would."""
+    from lti_tool import create_app, db
+    from lti_tool.registrations import register_platform
+
+    app = create_app(settings)
+    with app.app_context():
+        db.upgrade(db.engine())
+        platform.register_tool_at(tool_url)
+        config = platform.tool_config()
+        session = db.get_session()
+        register_platform(
+            session,
+            issuer=config["issuer"],
+            client_id=config["client_id"],
+            auth_login_url=config["auth_login_url"],
+            auth_token_url=config["auth_token_url"],
+            key_set_url=config["key_set_url"],
+            deployment_ids=config["deployment_ids"],
+            name=platform.name,
+        )
+        session.commit()
+    app.extensions["lti_tool.engine"].dispose()
+
+
+def serve_single(port: int) -> None:
+    """``--serve-single``: the tool alone in this process, on a threaded werkzeug server."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from lti_tool import create_app
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: object) -> None:
+            pass
+
+    make_server(
+        "127.0.0.1", port, create_app(), threaded=True, request_handler=Quiet
+    ).serve_forever()
+
+
+@contextmanager
+def tool_process(server: str, port: int, settings: dict[str, str]) -> Iterator[None]:
+    env = {**os.environ, **settings}
+    if server == "single":
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-single", str(port)]
+    else:
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "lti_tool:create_app()",
+        ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/lti/jwks.json", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the tool ({server}) did not start")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ----------------------------------------------------------------------------- the launches
+
+
+def one_launch(platform: Platform, session: requests.Session, number: int) -> tuple[float, float]:
+    """One complete launch; returns (end-to-end ms, tool ms). Raises on any failure."""
+    user = DEFAULT_USERS[number % len(DEFAULT_USERS)]
+    started = time.perf_counter()
+    attempt = start_launch(
+        platform,
+        session,
+        user=user,
+        course_id=f"course-{number % 5}",
+        resource_link_id=f"activity-{number % 3}",
+    )
+    answer = attempt.post()
+    total = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200 or 'id="launch-user"' not in answer.text:
+        raise RuntimeError(f"launch answered {answer.status_code}: {answer.text[:200]!r}")
+    tool = (attempt.login_response.elapsed + answer.elapsed).total_seconds() * 1000
+    return total, tool
+
+
+def run_launches(
+    platform: Platform, count: int, concurrency: int, time_limit: float
+) -> tuple[list[tuple[float, float]], list[str], float]:
+    """``count`` launches on ``concurrency`` client threads, stopping early at ``time_limit``."""
+    sessions = threading.local()
+    deadline = time.monotonic() + time_limit
+
+    def task(number: int) -> tuple[float, float] | str:
+        if time.monotonic() > deadline:
+            return "skipped: time limit"
+        if not hasattr(sessions, "session"):
+            sessions.session = requests.Session()
+        try:
+            return one_launch(platform, sessions.session, number)
+        except Exception as error:  # a failed launch is counted and reported, not raised
+            return f"{type(error).__name__}: {error}"
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        outcomes = list(pool.map(task, range(count)))
+    elapsed = time.perf_counter() - started
+    timings = [outcome for outcome in outcomes if isinstance(outcome, tuple)]
+    failures = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    return timings, failures, elapsed
+
+
+def bench(db_kind: str, server: str, args: argparse.Namespace) -> Result:
+    name = f"{db_kind:<10} {'1 process (werkzeug, threaded)' if server == 'single' else 'gunicorn, 2 workers + Redis':<32}"
+    port = free_port()
+    tool_url = f"http://127.0.0.1:{port}"
+    with Platform() as platform, database(db_kind) as db_settings:
+        settings = {
+            "LTI_TOOL_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "LTI_TOOL_URL": tool_url,
+            **db_settings,
+        }
+        if server == "gunicorn":
+            settings["REDIS_URL"] = REDIS_URL
+        prepare_tool(settings, platform, tool_url)
+        with tool_process(server, port, settings):
+            _, warmup_failures, _ = run_launches(platform, args.warmup, args.concurrency, 60)
+            if warmup_failures:
+                return Result(
+                    name,
+                    args.warmup,
+                    len(warmup_failures),
+                    1,
+                    [],
+                    [],
+                    0,
+                    first_failure=warmup_failures[0],
+                )
+            jwks_before = platform.recorded.jwks_requests
+            timings, failures, elapsed = run_launches(
+                platform, args.launches, args.concurrency, args.time_limit
+            )
+            jwks_during = platform.recorded.jwks_requests - jwks_before
+    return Result(
+        name,
+        len(timings) + len(failures),
+        len(failures),
+        elapsed,
+        [total for total, _ in timings],
+        [tool for _, tool in timings],
+        jwks_during,
+        first_failure=failures[0] if failures else "",
+    )
+
+
+def print_result(result: Result) -> None:
+    print(
+        f"{result.name} {result.launches:>8} {result.failures:>4} {result.per_second:>9.1f}"
+        f" {percentile(result.launch_ms, 0.5):>8.1f} {percentile(result.launch_ms, 0.95):>8.1f}"
+        f" {percentile(result.tool_ms, 0.5):>8.1f} {percentile(result.tool_ms, 0.95):>8.1f}"
+        f" {result.jwks_requests:>5}",
+        flush=True,
+    )
+    if result.first_failure:
+        print(f"    first failure: {result.first_failure[:300]}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "all"], default="all")
+    parser.add_argument("--server", choices=["single", "gunicorn", "all"], default="all")
+    parser.add_argument("--launches", type=int, default=300, help="measured launches each")
+    parser.add_argument("--warmup", type=int, default=20, help="launches before measuring")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--time-limit", type=float, default=90, help="seconds per measurement")
+    parser.add_argument("--serve-single", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_single:
+        serve_single(args.serve_single)
+        return 0
+    databases = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
+    servers = ["single", "gunicorn"] if args.server == "all" else [args.server]
+    print(
+        f"LTI 1.3 launches over loopback: {args.launches} measured after {args.warmup} warm-up,"
+        f" {args.concurrency} concurrent clients, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'database':<10} {'tool server':<32} {'launches':>8} {'fail':>4} {'launch/s':>9}"
+        f" {'p50 ms':>8} {'p95 ms':>8} {'tool p50':>8} {'tool p95':>8} {'jwks':>5}"
+    )
+    failed = False
+    for db_kind in databases:
+        for server in servers:
+            result = bench(db_kind, server, args)
+            print_result(result)
+            failed = failed or result.failures > 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
