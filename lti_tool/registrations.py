@@ -144,6 +144,19 @@ def platform_origins(platform: Platform) -> list[str]:
     return list(dict.fromkeys(o for o in map(origin_of, candidates) if o))
 
 
+def learn_frame_origins(platform: Platform, urls: Iterable[str | None]) -> bool:
+    """Add the origins of ``urls`` (from a verified launch) to where ``platform`` frames us.
+
+    Canvas frames tools from each institution's own domain, which neither its issuer
+    nor its login URL tells. Returns whether anything was added; the caller commits.
+    """
+    known = platform_origins(platform)
+    new = [o for o in (origin_of(url) for url in urls if url) if o and o not in known]
+    if new:
+        platform.frame_origins = " ".join([*platform.frame_origins.split(), *dict.fromkeys(new)])
+    return bool(new)
+
+
 def frame_ancestors(session: Session) -> list[str]:
     """Origins of every registered platform, for CSP ``frame-ancestors``."""
     origins: dict[str, None] = {}

@@ -16,6 +16,7 @@ Views use these through ``LtiServices`` (``services()``), built per request.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 from typing import Any
@@ -233,16 +234,16 @@ def state_key(state: str) -> str:
 class ToolOIDCLogin(FlaskOIDCLogin):
     cookie_check_template_name = "lti/cookie_check.html"
 
-    def redirect(self, launch_url: str, js_redirect: bool = False):
-        self.validate_oidc_login()  # refuse unknown platforms before any cookie check page
-        return super().redirect(launch_url, js_redirect)
-
     def __init__(self, *args: Any, cache: Cache, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cache = cache
         self.storage_target: str | None = None
         self.state: str | None = None
         self.auth_origin: str | None = None
+
+    def redirect(self, launch_url: str, js_redirect: bool = False):
+        self.validate_oidc_login()  # refuse unknown platforms before any cookie check page
+        return super().redirect(launch_url, js_redirect)
 
     def _prepare_redirect_url(self, launch_url: str) -> str:
         url = super()._prepare_redirect_url(launch_url)
@@ -353,8 +354,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     @staticmethod
     def _key_set_cache_key(url: str) -> str:
-        import hashlib
-
+        """The key pylti1p3's ``fetch_public_key`` caches a key set under."""
         return "key-set-url-" + hashlib.md5(url.encode("utf-8")).hexdigest()
 
     def validate_jwt_signature(self):

@@ -26,7 +26,12 @@ from pylti1p3.exception import LtiException, OIDCException
 from .. import activities, db
 from ..errors import error_page
 from ..launches import LaunchRecorder
-from ..registrations import consume_registration_token, origin_of, register_platform
+from ..registrations import (
+    consume_registration_token,
+    find_platform,
+    learn_frame_origins,
+    origin_of,
+)
 from ..roles import Role
 from ..security import content_security_policy, csrf_token, issue_token, requires
 from .pylti_glue import (
@@ -150,31 +155,13 @@ def _claims_view(claims) -> dict[str, str]:
 
 
 def _learn_frame_origins(session, issuer: str, client_id: str, claims) -> None:
-    """Canvas frames tools from the institution's domain: learn it from signed claims."""
+    settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
     urls = [
         (claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
-        (
-            claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings") or {}
-        ).get("deep_link_return_url"),
+        (settings or {}).get("deep_link_return_url"),
     ]
-    origins = [origin for origin in map(origin_of, filter(None, urls)) if origin]
-    from ..registrations import find_platform, platform_origins
-
     platform = find_platform(session, issuer, client_id)
-    if platform is None:
-        return
-    new = [origin for origin in origins if origin not in platform_origins(platform)]
-    if new:
-        register_platform(
-            session,
-            issuer=platform.issuer,
-            client_id=platform.client_id,
-            auth_login_url=platform.auth_login_url,
-            auth_token_url=platform.auth_token_url,
-            key_set_url=platform.key_set_url,
-            auth_audience=platform.auth_audience,
-            frame_origins=new,
-        )
+    if platform is not None and learn_frame_origins(platform, urls):
         session.commit()
         _invalidate_frame_ancestors()
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lti_tool import db
 from lti_tool.models import Context, Membership, ResourceLink, User
 from tests.lti_platform import INSTRUCTOR, LEARNER, launch, start_launch
+from tests.lti_platform.claims import CLAIM_LAUNCH_PRESENTATION
 
 from .conftest import connect
 
@@ -104,3 +105,13 @@ def test_after_the_launch_no_cookie_is_set(connected):
     response = launch(connected.platform)
 
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_launch_teaches_the_tool_where_the_platform_frames_it(connected, client):
+    school = "https://school.example.edu"
+    presentation = {"document_target": "iframe", "return_url": school + "/courses/1"}
+    launch(connected.platform, claims={CLAIM_LAUNCH_PRESENTATION: presentation})
+
+    csp = client.get("/").headers["Content-Security-Policy"]
+
+    assert school in csp.split("frame-ancestors", 1)[1]

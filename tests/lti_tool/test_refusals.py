@@ -6,6 +6,7 @@ the form post) and changes one thing an attacker or a broken platform could chan
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -241,3 +242,20 @@ def test_a_launch_by_get_is_answered_with_405_not_content(client):
 
     assert response.status_code == 405
     assert "lti_token" not in response.text
+
+
+def test_the_tool_logs_neither_id_tokens_nor_personal_data(connected, caplog):
+    caplog.set_level(logging.DEBUG)
+    refused = start_launch(connected.platform)
+    refused.post(id_token=tamper(refused.id_token, {"sub": "x"}))
+    accepted = start_launch(connected.platform)
+    accepted.post()
+
+    tool_log = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith(("lti_tool", "pylti1p3"))
+    )
+    assert "launch refused" in tool_log
+    for secret in (refused.id_token, accepted.id_token, "Lee Learner", "lee@example.edu"):
+        assert secret not in tool_log
