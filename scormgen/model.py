@@ -53,7 +53,6 @@ class CourseSettings:
     reflections_to_lms: ReflectionPolicy
     reflection_max_length: int
     support_notice: SupportNotice
-    lti_tool_url: str | None
     organization: str
     language: str
 

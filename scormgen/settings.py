@@ -64,13 +64,6 @@ COURSE_FIELDS: tuple[Field, ...] = (
         default=None,
         nullable=True,
     ),
-    Field(
-        "lti_tool_url",
-        "Public base URL of the LTI tool, for links from a package to the "
-        "discussions; null if the LMS links them itself.",
-        default=None,
-        nullable=True,
-    ),
 )
 
 SUPPORT_FIELDS: tuple[Field, ...] = (
@@ -116,7 +109,6 @@ def read_settings(
         support_notice=SupportNotice(
             title=notice["title"], text=notice["text"], contacts=tuple(contacts)
         ),
-        lti_tool_url=values["lti_tool_url"],
         organization=values["organization"],
         language=values["language"],
     )

@@ -6,8 +6,6 @@ import dataclasses
 import json
 import re
 
-import pytest
-
 from scormgen.loader import load_course
 from scormgen.model import Option, Question, Reflection, SourceLocation, TextBlock
 from scormgen.render import ASSETS, render_package_files, session_path
@@ -118,17 +116,12 @@ def test_reflection_privacy_text_follows_the_course_setting():
     assert 'maxlength="500"' in page_of(text_mode, session)
 
 
-@pytest.mark.parametrize("tool_url", [None, "https://tool.example.org/lti"])
-def test_scenarios_point_to_the_discussion_linking_only_a_configured_tool(tool_url):
-    session = next(s for s in COURSE.sessions if s.scenarios)
-    settings = dataclasses.replace(COURSE.settings, lti_tool_url=tool_url)
-    course = dataclasses.replace(COURSE, settings=settings)
-    html = page_of(course, session)
-    if tool_url:
-        assert f'href="{tool_url}"' in html
-    else:
+def test_scenarios_and_assignments_name_the_lms_activity_without_linking_the_tool():
+    """The LTI tool opens only through an LMS launch, so a package never links to it."""
+    for session in (s for s in COURSE.sessions if s.scenarios or s.assignments):
+        html = page_of(COURSE, session)
         assert "<a href" not in html.replace('<a class="skip-link" href="#main"', "")
-        assert "discussion activity in your learning management system" in html
+        assert "activity in your learning management system" in html
 
 
 def test_support_notice_appears_on_sessions_that_ask_for_it():
