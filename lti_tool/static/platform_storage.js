@@ -5,7 +5,6 @@
 //   mode "get" (launch): lti.get_data state, then post the launch back with it.
 (function () {
   var config = JSON.parse(document.getElementById("lti-storage").textContent);
-  var TIMEOUT_MS = 4000;
 
   function targetWindow() {
     // §2: "_parent" is the parent frame itself; any other name is a frame of the parent.
@@ -13,12 +12,15 @@
     try { return window.parent.frames[config.target] || null; } catch (e) { return null; }
   }
 
+  // The platform's frame may still be loading: ask again, a few times, before giving up.
+  var ATTEMPT_MS = 800;
+  var ATTEMPTS = 5;
+
   function send(message, onAnswer, onFail) {
-    var target = targetWindow();
-    if (!target || target === window) { onFail(); return; }
     var messageId = "lti-" + Math.random().toString(36).slice(2);
+    var attempts = 0;
+    var timer = null;
     message.message_id = messageId;
-    var timer = window.setTimeout(function () { finish(); onFail(); }, TIMEOUT_MS);
     function listener(event) {
       // Only answers from the platform's origin, to this message, count.
       if (event.origin !== config.origin || !event.data || event.data.message_id !== messageId) { return; }
@@ -27,8 +29,15 @@
       if (event.data.error) { onFail(); } else { onAnswer(event.data); }
     }
     function finish() { window.clearTimeout(timer); window.removeEventListener("message", listener); }
+    function attempt() {
+      attempts += 1;
+      if (attempts > ATTEMPTS) { finish(); onFail(); return; }
+      var target = targetWindow();
+      if (target && target !== window) { target.postMessage(message, config.origin); }
+      timer = window.setTimeout(attempt, ATTEMPT_MS);
+    }
     window.addEventListener("message", listener);
-    target.postMessage(message, config.origin);
+    attempt();
   }
 
   function showBlocked() {
