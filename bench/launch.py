@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -110,11 +109,13 @@ def database(kind: str) -> Iterator[dict[str, str]]:
 def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) -> None:
     """Migrate the database and register the platform in it, as an administrator would."""
     from lti_tool import create_app, db
+    from lti_tool.keys import KeyStore
     from lti_tool.registrations import register_platform
 
     app = create_app(settings)
     with app.app_context():
         db.upgrade(db.engine())
+        KeyStore(db.get_session()).signing_key()  # the tool's key pair, made on first run
         platform.register_tool_at(tool_url)
         config = platform.tool_config()
         session = db.get_session()
@@ -168,9 +169,9 @@ def tool_process(server: str, port: int, settings: dict[str, str]) -> Iterator[N
         deadline = time.monotonic() + 30
         while True:
             try:
-                if requests.get(f"http://127.0.0.1:{port}/lti/jwks.json", timeout=2).ok:
+                if requests.get(f"http://127.0.0.1:{port}/lti/jwks.json", timeout=10).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the tool ({server}) did not start")
@@ -188,18 +189,24 @@ def tool_process(server: str, port: int, settings: dict[str, str]) -> Iterator[N
 # ----------------------------------------------------------------------------- the launches
 
 
-def one_launch(platform: Platform, session: requests.Session, number: int) -> tuple[float, float]:
-    """One complete launch; returns (end-to-end ms, tool ms). Raises on any failure."""
+def one_launch(platform: Platform, number: int) -> tuple[float, float]:
+    """One complete launch by a browser of its own; returns (end-to-end ms, tool ms).
+
+    A fresh cookie jar per launch: the tool leaves each launch's OIDC state cookies in the
+    browser until they expire (5 minutes), so one client reused for hundreds of launches
+    would measure an ever-growing Cookie header, and gunicorn refuses it (431) after ~80.
+    """
     user = DEFAULT_USERS[number % len(DEFAULT_USERS)]
     started = time.perf_counter()
-    attempt = start_launch(
-        platform,
-        session,
-        user=user,
-        course_id=f"course-{number % 5}",
-        resource_link_id=f"activity-{number % 3}",
-    )
-    answer = attempt.post()
+    with requests.Session() as session:
+        attempt = start_launch(
+            platform,
+            session,
+            user=user,
+            course_id=f"course-{number % 5}",
+            resource_link_id=f"activity-{number % 3}",
+        )
+        answer = attempt.post()
     total = (time.perf_counter() - started) * 1000
     if answer.status_code != 200 or 'id="launch-user"' not in answer.text:
         raise RuntimeError(f"launch answered {answer.status_code}: {answer.text[:200]!r}")
@@ -211,16 +218,13 @@ def run_launches(
     platform: Platform, count: int, concurrency: int, time_limit: float
 ) -> tuple[list[tuple[float, float]], list[str], float]:
     """``count`` launches on ``concurrency`` client threads, stopping early at ``time_limit``."""
-    sessions = threading.local()
     deadline = time.monotonic() + time_limit
 
     def task(number: int) -> tuple[float, float] | str:
         if time.monotonic() > deadline:
             return "skipped: time limit"
-        if not hasattr(sessions, "session"):
-            sessions.session = requests.Session()
         try:
-            return one_launch(platform, sessions.session, number)
+            return one_launch(platform, number)
         except Exception as error:  # a failed launch is counted and reported, not raised
             return f"{type(error).__name__}: {error}"
 
