@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import db, errors, security
+from . import db, errors, security, validation
 from .cache import make_cache
 from .config import Settings, flask_config
 from .registrations import frame_ancestors
@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app, security.FrameAncestors(load_frame_ancestors))
     errors.init_app(app)
+    validation.init_app(app)
 
     from .admin import bp as admin_bp
     from .assignments import bp as assignments_bp

@@ -34,6 +34,7 @@ from ..registrations import (
 )
 from ..roles import Role
 from ..security import content_security_policy, csrf_token, issue_token, requires
+from ..validation import deep_link_choice
 from .pylti_glue import (
     AGS_SCOPES,
     CLAIM,
@@ -170,11 +171,8 @@ def _learn_frame_origins(session, issuer: str, client_id: str, claims) -> None:
 @requires(Role.INSTRUCTOR)
 def deep_link():
     """Answer a deep-linking request with the activities the instructor chose."""
-    chosen = request.form.getlist("activity")
     known = {activity.key: activity for activity in activities.available()}
-    selected = [known[key] for key in chosen if key in known]
-    if not selected:
-        return error_page(422, "Choose at least one activity.")
+    selected = [known[key] for key in deep_link_choice(request.form, known)]
     lti = services()
     try:
         restored = lti.restored_launch(g.launch.launch_id)

@@ -75,3 +75,17 @@ def test_choosing_nothing_is_a_422_with_a_message(connected):
 
     assert answer.status_code == 422
     assert "Choose at least one activity" in answer.text
+
+
+def test_an_unknown_activity_is_a_422_naming_the_field_for_scripts(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+
+    answer = requests.post(
+        connected.tool.url + "/lti/deep-link",
+        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page), "activity": "x:y"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json() == {"activity": ["Unknown activity: x:y"]}
