@@ -30,21 +30,50 @@ def chromium_path() -> str | None:
     )
 
 
-@contextmanager
-def launch_chromium(extra_args: tuple[str, ...] = ()):
-    """Yield a Playwright ``Browser`` on the system Chromium; skip (locally) or fail (CI) without it."""
-    from playwright.sync_api import sync_playwright
+_playwright = None
 
+
+def shared_playwright():
+    """The one Playwright driver of the test run.
+
+    Playwright's sync API runs an event loop on the calling thread, so a second
+    ``sync_playwright()`` while another is open fails ("Sync API inside the asyncio
+    loop"). Every browser test therefore shares this one; ``stop_playwright``
+    (called at session end from ``tests/conftest.py``) closes it.
+    """
+    global _playwright
+    if _playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        _playwright = sync_playwright().start()
+    return _playwright
+
+
+def stop_playwright() -> None:
+    global _playwright
+    if _playwright is not None:
+        _playwright.stop()
+        _playwright = None
+
+
+def require_chromium() -> str:
+    """The Chromium binary; skip the test locally, fail it in CI, when there is none."""
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; scripts/test.sh installs it")
         pytest.skip("chromium is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_FLAGS, *extra_args], headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return executable
+
+
+@contextmanager
+def launch_chromium(extra_args: tuple[str, ...] = ()):
+    """Yield a Playwright ``Browser`` on the system Chromium."""
+    executable = require_chromium()
+    browser = shared_playwright().chromium.launch(
+        executable_path=executable, args=[*CHROMIUM_FLAGS, *extra_args], headless=True
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()

@@ -8,22 +8,20 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.browser import require_chromium, shared_playwright
 from tests.lti_platform import Platform, RunningServer
 
-from .profiles import Profiles, require_chromium
+from .profiles import Profiles
 
 
 @pytest.fixture(scope="session")
 def profiles() -> Iterator[Profiles]:
     executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium_profiles = Profiles(playwright, executable)
-        try:
-            yield chromium_profiles
-        finally:
-            chromium_profiles.close()
+    chromium_profiles = Profiles(shared_playwright(), executable)
+    try:
+        yield chromium_profiles
+    finally:
+        chromium_profiles.close()
 
 
 @pytest.fixture

@@ -21,13 +21,10 @@ with the shared flags and binary of ``tests/browser.py``.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
-import pytest
-
-from tests.browser import CHROMIUM_FLAGS, chromium_path
+from tests.browser import CHROMIUM_FLAGS
 
 ALLOWED = "third-party-allowed"
 BLOCKED = "third-party-blocked"
@@ -45,15 +42,6 @@ PREFERENCES: dict[str, dict] = {
         }
     },
 }
-
-
-def require_chromium() -> str:
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; scripts/test.sh installs it")
-        pytest.skip("chromium is not installed")
-    return executable
 
 
 class Profiles:
