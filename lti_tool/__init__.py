@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -25,10 +26,14 @@ from .registrations import frame_ancestors
 
 log = logging.getLogger(__name__)
 
+# All page templates live in the project's top-level templates/ folder, one folder per
+# part: templates/sco (package pages) and templates/lti_tool (this tool's pages).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "lti_tool"
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application. ``config`` entries (same names as the environment) override it."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR))
     os.makedirs(app.instance_path, exist_ok=True)
     settings = Settings.from_env()
     if config:
