@@ -540,6 +540,26 @@
     }, 0);
   }
 
+  /* The learner's way to take their words off a shared computer: every reflection of
+     this course kept in this browser for this learner goes; what the LMS recorded
+     (that a reflection was written) stays. */
+  function forgetReflections(event) {
+    var button = event.currentTarget;
+    var question = 'Delete every reflection of this course that is kept in this browser? ' +
+      'Download them first if you want to keep them.';
+    if (!window.confirm(question)) { return; }
+    var mine = loadMine();
+    delete mine.reflections;
+    storage.write(learnerKey(learnerId), mine);
+    document.querySelectorAll('.reflection textarea').forEach(function (textarea) {
+      textarea.value = '';
+      textarea.dispatchEvent(new Event('input'));
+    });
+    var form = button.closest('form');
+    var status = form && form.querySelector('[role="status"]');
+    if (status) { status.textContent = 'Your reflections of this course were deleted from this browser.'; }
+  }
+
   /* ---------------------------------------------------------------------
    * Knowledge checks
    */
@@ -802,6 +822,9 @@
     });
     document.querySelectorAll('[data-action="download-reflections"]').forEach(function (button) {
       button.addEventListener('click', downloadReflections);
+    });
+    document.querySelectorAll('[data-action="forget-reflections"]').forEach(function (button) {
+      button.addEventListener('click', forgetReflections);
     });
     var finishButton = $('finish-button');
     if (finishButton) { finishButton.addEventListener('click', onFinish); }

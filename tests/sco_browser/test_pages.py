@@ -97,6 +97,39 @@ def test_reflections_are_kept_per_learner_and_downloadable(context, site):
     assert not lms.console_errors
 
 
+def test_a_learner_can_delete_their_reflections_from_this_browser(context, site):
+    session = next(s for s in COURSE.sessions if s.reflections)
+    reflection = session.reflections[0]
+    label = accessible_text(reflection.prompt)
+    lms = Lms.open(context, site)
+    lms.launch(sco_url(session), first_launch(session))
+    region = lms.content.locator(f"#r-{reflection.id}")
+    lms.content.get_by_label(label, exact=True).fill("Nobody else should read this.")
+    region.get_by_role("button", name="Save reflection").click()
+
+    lms.page.once("dialog", lambda dialog: dialog.dismiss())
+    region.get_by_role("button", name="Delete my reflections from this browser").click()
+    expect(lms.content.get_by_label(label, exact=True)).to_have_value(
+        "Nobody else should read this."
+    )
+
+    lms.page.once("dialog", lambda dialog: dialog.accept())
+    region.get_by_role("button", name="Delete my reflections from this browser").click()
+    expect(region.get_by_role("status")).to_have_text(
+        "Your reflections of this course were deleted from this browser."
+    )
+    expect(lms.content.get_by_label(label, exact=True)).to_have_value("")
+    lms.leave()
+
+    # Coming back, nothing of the text is left in the browser.
+    lms.launch(sco_url(session), first_launch(session))
+    expect(lms.content.get_by_label(label, exact=True)).to_have_value("")
+    with lms.page.expect_download() as download:
+        lms.content.get_by_role("button", name="Download my reflections (text file)").last.click()
+    assert "Nobody else" not in Path(download.value.path()).read_text(encoding="utf-8")
+    assert not lms.console_errors
+
+
 @pytest.fixture(scope="module")
 def text_mode_site(tmp_path_factory):
     """The course with reflections_to_lms: text, served on its own."""
