@@ -131,3 +131,23 @@ def test_a_learner_following_an_instructor_link_is_refused_inside_the_frame(open
 
     expect(frame.locator(".error-message")).to_be_visible()
     assert_accessible(tool_frame(page), "the refusal of an instructor page")
+
+
+def test_when_the_platform_frame_never_answers_storage_a_new_window_opens_the_activity(
+    open_page, deployment
+):
+    page = open_page(FRAMED_BLOCKED)
+    page.goto(
+        deployment.platform.course_launch_url(
+            "course-1", "activity-1", storage="post_message_forwarding", storage_silent=True
+        )
+    )
+    frame = page.frame_locator(TOOL_FRAME)
+    way_out = frame.get_by_role("link", name="Open the activity in a new window")
+    expect(way_out).to_be_visible(timeout=30_000)
+    assert_accessible(tool_frame(page), "the page offering a new window after storage failed")
+
+    with page.expect_popup() as popup_opened:
+        way_out.click()
+
+    expect(popup_opened.value.locator("#launch-user")).to_have_text("Lee Learner")

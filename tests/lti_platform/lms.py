@@ -370,13 +370,16 @@ class Platform:
         login_method: str = "post",
         client_id: str | None = None,
         message_type: str = c.RESOURCE_LINK_REQUEST,
+        storage_silent: bool = False,
     ) -> str:
         """The platform page where a person opens an activity: the tool framed in an iframe.
 
         ``storage`` is ``None`` (no platform storage), ``"_parent"`` (the page itself answers
         ``lti.*`` postMessages) or ``"post_message_forwarding"`` (a named sibling frame answers,
         as Canvas does). ``message_type=LtiDeepLinkingRequest`` opens the tool's content
-        selection instead, as an instructor adding an activity does.
+        selection instead, as an instructor adding an activity does. ``storage_silent``
+        advertises storage but never answers ``lti.put_data``/``lti.get_data`` (a broken or
+        blocked platform frame).
         """
         user_id = user.id if isinstance(user, User) else user
         query = {"user": user_id, "login_method": login_method}
@@ -384,6 +387,8 @@ class Platform:
             query["message_type"] = message_type
         if storage:
             query["storage"] = storage
+        if storage_silent:
+            query["storage_silent"] = "1"
         if client_id:
             query["client_id"] = client_id
         return self.url(f"/course/{course_id}/launch/{resource_link_id}?{urlencode(query)}")

@@ -17,6 +17,7 @@ RESPONDER_JS = """
 (function () {
   const ROLE = {{ role|tojson }};
   const STORAGE = {{ storage|tojson }};
+  const SILENT = {{ silent|tojson }};  // advertise storage, answer nothing: a broken platform
   const PREFIXES = ["lti.", "org.imsglobal.lti."];
   const store = {};
   window.ltiMessages = [];
@@ -39,6 +40,7 @@ RESPONDER_JS = """
           {subject: "lti.get_data", frame: STORAGE});
       }
     } else if (name === "put_data" || name === "get_data") {
+      if (SILENT) return;
       if (!answersStorage) {
         if (ROLE !== "top" || STORAGE !== null) return;
         reply.error = {code: "unsupported_subject", message: "platform storage is off"};
@@ -122,8 +124,8 @@ def platform() -> Platform:
     return current_app.extensions["lti_platform"]
 
 
-def _responder(role: str, storage: str | None) -> str:
-    return render_template_string(RESPONDER_JS, role=role, storage=storage)
+def _responder(role: str, storage: str | None, silent: bool = False) -> str:
+    return render_template_string(RESPONDER_JS, role=role, storage=storage, silent=silent)
 
 
 @pages.get("/course/<course_id>/launch/<resource_link_id>")
@@ -136,6 +138,7 @@ def launch_page(course_id: str, resource_link_id: str):
     storage = request.args.get("storage") or None
     if storage not in (None, "_parent", "post_message_forwarding"):
         abort(400)
+    silent = request.args.get("storage_silent") == "1"
     method = request.args.get("login_method", "post").lower()
     client_id = request.args.get("client_id")
     message_type = request.args.get("message_type", c.RESOURCE_LINK_REQUEST)
@@ -160,16 +163,19 @@ def launch_page(course_id: str, resource_link_id: str):
         login_url=lms.tool(link.client_id).login_url,
         params=params,
         storage=storage,
-        forwarding_url=lms.url(f"/post_message_forwarding?storage={storage}"),
-        responder=_responder("top", storage),
+        forwarding_url=lms.url(
+            "/post_message_forwarding" + ("?storage_silent=1" if silent else "")
+        ),
+        responder=_responder("top", storage, silent),
     )
 
 
 @pages.get("/post_message_forwarding")
 def post_message_forwarding():
     """Canvas's hidden sibling frame that answers Platform Storage messages."""
+    silent = request.args.get("storage_silent") == "1"
     return render_template_string(
-        FORWARDING_PAGE, responder=_responder("forwarding", "post_message_forwarding")
+        FORWARDING_PAGE, responder=_responder("forwarding", "post_message_forwarding", silent)
     )
 
 
