@@ -13,10 +13,17 @@ from tests.lti_platform import Platform, RunningServer
 
 from .profiles import Profiles
 
+# A storage launch is six navigations across two sites; on two loaded cores that can take
+# longer than Playwright's default five seconds for an expectation.
+EXPECT_TIMEOUT_MS = 15_000
+
 
 @pytest.fixture(scope="session")
 def profiles() -> Iterator[Profiles]:
+    from playwright.sync_api import expect
+
     executable = require_chromium()
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     chromium_profiles = Profiles(shared_playwright(), executable)
     try:
         yield chromium_profiles
