@@ -197,3 +197,18 @@ def consume_registration_token(session: Session, token: str | None) -> bool:
     )
     session.commit()
     return result.rowcount == 1
+
+
+def release_registration_token(session: Session, token: str) -> None:
+    """Make a token usable again after a registration the platform refused.
+
+    The token is consumed before the platform is contacted, so two registrations can
+    never race on one link; when the platform says no, the administrator may retry
+    with the same link instead of asking for a new one.
+    """
+    session.execute(
+        update(RegistrationToken)
+        .where(RegistrationToken.token_hash == _hash(token))
+        .values(used_at=None)
+    )
+    session.commit()

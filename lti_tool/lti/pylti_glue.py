@@ -222,6 +222,17 @@ class ToolCookieService(FlaskCookieService):
             if plain_http:
                 response.set_cookie(key + self.LEGACY_SUFFIX, path="/lti/", **common)
 
+    def expire(self, response, name: str) -> None:
+        """Remove the cookie ``name`` (and its twin): a used state cookie only takes room.
+
+        Left to its max-age, every launch would add one, and a browser that launches
+        often would soon send a Cookie header larger than servers accept.
+        """
+        key = self._get_key(name)
+        response.delete_cookie(key, path="/lti/", secure=True, samesite="None", partitioned=True)
+        if not self._production:
+            response.delete_cookie(key + self.LEGACY_SUFFIX, path="/lti/")
+
 
 # ---------------------------------------------------------------------------
 # Login initiation.
@@ -240,6 +251,10 @@ class ToolOIDCLogin(FlaskOIDCLogin):
         self.storage_target: str | None = None
         self.state: str | None = None
         self.auth_origin: str | None = None
+
+    def set_state_cookie(self, response) -> None:
+        """Put the state cookie prepared by ``get_redirect_object`` on our own ``response``."""
+        self._cookie_service.update_response(response)
 
     def redirect(self, launch_url: str, js_redirect: bool = False):
         self.validate_oidc_login()  # refuse unknown platforms before any cookie check page
@@ -420,6 +435,11 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchRefused("The launch lacks the target_link_uri claim.", 400)
         if origin_of(target) != self._tool_origin:
             raise LaunchRefused("The launch's target_link_uri is not this tool.", 400)
+        context = body.get(CLAIM + "context")
+        if context is not None and not (isinstance(context, dict) and context.get("id")):
+            # LTI 1.3 core 5.4.1: a context claim must carry an id; two courses without one
+            # would share every record of the tool.
+            raise LaunchRefused("The launch's context claim has no id.", 400)
         try:
             return super().validate_message()
         except LtiException as error:
@@ -583,6 +603,9 @@ class LtiServices:
             "cookie_service": ToolCookieService(flask_request, production=self.production),
             "launch_data_storage": storage,
         }
+
+    def cookie_service(self) -> ToolCookieService:
+        return ToolCookieService(self._request(), production=self.production)
 
     def oidc_login(self) -> ToolOIDCLogin:
         flask_request = self._request()

@@ -31,6 +31,7 @@ from ..registrations import (
     find_platform,
     learn_frame_origins,
     origin_of,
+    release_registration_token,
 )
 from ..roles import Role
 from ..security import content_security_policy, csrf_token, issue_token, requires
@@ -83,7 +84,9 @@ def login():
                     },
                 )
             )
-            return redirect._process_response(response)
+            # The state cookie pylti1p3 prepared goes on our page instead of its redirect.
+            oidc.set_state_cookie(response)
+            return response
         if current_app.config["LTI_COOKIE_CHECK"]:
             # pylti1p3's cookie check: a page that detects blocked cookies before the
             # platform is asked. Off by default: the launch offers the same way out.
@@ -139,8 +142,12 @@ def launch():
     if claims.get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
         if identity.role_enum < Role.INSTRUCTOR:
             return error_page(403, "Only instructors can add this tool's activities.")
-        return render_template("lti/deep_link.html", activities=activities.available(), **context)
-    return render_template("lti/landing.html", **context)
+        page = render_template("lti/deep_link.html", activities=activities.available(), **context)
+    else:
+        page = render_template("lti/landing.html", **context)
+    response = make_response(page)
+    lti.cookie_service().expire(response, request.form["state"])
+    return response
 
 
 def _claims_view(claims) -> dict[str, str]:
@@ -235,9 +242,13 @@ def register():
         platform = registration.register()
     except LaunchRefused as refusal:
         log.info("registration refused: %s", refusal)
+        session.rollback()
+        release_registration_token(session, request.args["token"])
         return error_page(refusal.status, str(refusal), "Registration failed")
     except LtiException as error:
         log.info("registration failed: %s", error)
+        session.rollback()
+        release_registration_token(session, request.args["token"])
         return error_page(
             400, f"The platform refused the registration: {error}", "Registration failed"
         )

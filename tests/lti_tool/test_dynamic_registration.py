@@ -100,6 +100,25 @@ def test_a_configuration_whose_issuer_is_another_site_is_refused(
         assert db.get_session().scalar(select(PlatformRow)) is None
 
 
+def test_a_registration_the_platform_refuses_leaves_the_url_usable(
+    app, lti_platform, register_url, monkeypatch
+):
+    original = lti_platform.openid_configuration
+    monkeypatch.setattr(
+        lti_platform,
+        "openid_configuration",
+        lambda: {**original(), "issuer": "https://evil.example"},
+    )
+    assert requests.get(lti_platform.dynamic_registration_url(register_url)).status_code == 400
+    monkeypatch.setattr(lti_platform, "openid_configuration", original)
+
+    retried = requests.get(lti_platform.dynamic_registration_url(register_url))
+
+    assert retried.status_code == 200
+    assert "Registration complete" in retried.text
+    assert requests.get(lti_platform.dynamic_registration_url(register_url)).status_code == 403
+
+
 def test_opening_the_register_path_without_a_platform_explains_itself(client):
     response = client.get("/lti/register?token=x")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import requests
 from sqlalchemy import select
 
 from lti_tool import db
@@ -101,10 +104,26 @@ def test_the_state_cookie_is_samesite_none_secure_partitioned(connected):
     assert "HttpOnly" in state_cookie
 
 
-def test_after_the_launch_no_cookie_is_set(connected):
-    response = launch(connected.platform)
+def test_the_launch_sets_no_cookie_and_expires_the_used_state_cookie(connected):
+    attempt = start_launch(connected.platform)
+    response = attempt.post()
 
-    assert "Set-Cookie" not in response.headers
+    cookies = response.raw.headers.getlist("Set-Cookie")
+    assert cookies, "the used state cookie is removed"
+    for cookie in cookies:
+        assert cookie.startswith(f"lti1p3-{attempt.state}")
+        assert "Max-Age=0" in cookie or "expires=Thu, 01 Jan 1970" in cookie
+
+
+def test_many_launches_from_one_browser_leave_no_cookies_behind(connected):
+    """Left to expire on their own, state cookies piled up until servers refused the header."""
+    browser = requests.Session()
+    for _ in range(5):
+        assert launch(connected.platform, browser).status_code == 200
+
+    tool_host = urlsplit(connected.tool.url).hostname
+    left = [c.name for c in browser.cookies if tool_host in c.domain]
+    assert left == []
 
 
 def test_a_launch_teaches_the_tool_where_the_platform_frames_it(connected, client):

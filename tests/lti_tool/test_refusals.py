@@ -13,6 +13,7 @@ import pytest
 
 from tests.lti_platform import OMIT, session_key, start_launch, tamper
 from tests.lti_platform.claims import (
+    CLAIM_CONTEXT,
     CLAIM_DEPLOYMENT_ID,
     CLAIM_MESSAGE_TYPE,
     CLAIM_RESOURCE_LINK,
@@ -209,6 +210,15 @@ def test_an_id_token_missing_a_required_claim_is_refused(connected, claim, reaso
     token = forged(attempt, connected.platform, claims={claim: OMIT})
 
     assert_refused(attempt.post(id_token=token), reason)
+
+
+@pytest.mark.parametrize("context", [{"id": ""}, {"title": "No id"}, "course-1"])
+def test_an_id_token_whose_context_has_no_id_is_refused(connected, context):
+    """Two courses without ids would share every record of the tool (LTI 1.3 core 5.4.1)."""
+    attempt = start_launch(connected.platform)
+    token = forged(attempt, connected.platform, claims={CLAIM_CONTEXT: context})
+
+    assert_refused(attempt.post(id_token=token), "context claim has no id", 400)
 
 
 def test_an_id_token_whose_target_link_uri_is_another_site_is_refused(connected):
