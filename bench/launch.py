@@ -110,26 +110,14 @@ def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) ->
     """Migrate the database and register the platform in it, as an administrator would."""
     from lti_tool import create_app, db
     from lti_tool.keys import KeyStore
-    from lti_tool.registrations import register_platform
+    from tests.lti_tool.registering import register_in_tool
 
     app = create_app(settings)
     with app.app_context():
         db.upgrade(db.engine())
         KeyStore(db.get_session()).signing_key()  # the tool's key pair, made on first run
         platform.register_tool_at(tool_url)
-        config = platform.tool_config()
-        session = db.get_session()
-        register_platform(
-            session,
-            issuer=config["issuer"],
-            client_id=config["client_id"],
-            auth_login_url=config["auth_login_url"],
-            auth_token_url=config["auth_token_url"],
-            key_set_url=config["key_set_url"],
-            deployment_ids=config["deployment_ids"],
-            name=platform.name,
-        )
-        session.commit()
+    register_in_tool(app, platform)
     app.extensions["lti_tool.engine"].dispose()
 
 

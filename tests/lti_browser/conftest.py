@@ -87,23 +87,9 @@ def served_tool(tmp_path, serve_wsgi) -> Iterator[ServedTool]:
 @pytest.fixture
 def deployment(lti_platform: Platform, served_tool: ServedTool) -> Deployment:
     """Registered by hand on both sides, as administrators do without Dynamic Registration."""
-    from lti_tool import db
-    from lti_tool.registrations import register_platform
+    from tests.lti_tool.registering import register_in_tool
 
     app, tool = served_tool.app, served_tool.server
     lti_platform.register_tool_at(tool.url)
-    config = lti_platform.tool_config()
-    with app.app_context():
-        session = db.get_session()
-        register_platform(
-            session,
-            issuer=config["issuer"],
-            client_id=config["client_id"],
-            auth_login_url=config["auth_login_url"],
-            auth_token_url=config["auth_token_url"],
-            key_set_url=config["key_set_url"],
-            deployment_ids=config["deployment_ids"],
-            name=lti_platform.name,
-        )
-        session.commit()
+    register_in_tool(app, lti_platform)
     return Deployment(lti_platform, tool, app)

@@ -21,8 +21,8 @@ from flask import Flask
 
 from lti_tool import create_app, db
 from lti_tool.cli import main
-from lti_tool.registrations import register_platform
 from tests.lti_platform import Platform, RunningServer
+from tests.lti_tool.registering import register_in_tool
 
 POSTGRES_URL = os.environ.get(
     "LTI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -148,20 +148,7 @@ class Connected:
 def connect(app: Flask, platform: Platform, tool: RunningServer, **register_kwargs) -> Connected:
     """Register the tool in ``platform`` and the platform in the tool, as administrators do."""
     platform.register_tool_at(tool.url, **register_kwargs)
-    config = platform.tool_config(register_kwargs.get("client_id"))
-    with app.app_context():
-        session = db.get_session()
-        register_platform(
-            session,
-            issuer=config["issuer"],
-            client_id=config["client_id"],
-            auth_login_url=config["auth_login_url"],
-            auth_token_url=config["auth_token_url"],
-            key_set_url=config["key_set_url"],
-            deployment_ids=config["deployment_ids"],
-            name=platform.name,
-        )
-        session.commit()
+    register_in_tool(app, platform, register_kwargs.get("client_id"))
     return Connected(platform, tool, app)
 
 
