@@ -56,9 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         try:
             with Session(db_engine(app)) as session:
                 return frame_ancestors(session)
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
             # No framing beats no page: e.g. before 'lti-tool db upgrade' has run.
-            log.exception("cannot read the registered platforms for frame-ancestors")
+            log.warning(
+                "cannot read the registered platforms for frame-ancestors (%s); "
+                "has 'lti-tool db upgrade' run?",
+                type(error).__name__,
+            )
             return []
 
     security.init_app(app, security.FrameAncestors(load_frame_ancestors))

@@ -1,18 +1,25 @@
 """The course's activities that the tool can host (scenario discussions, assignments).
 
-They come from the course model (``scormgen.model``) through the course loader.
-Until the loader exists, or when ``COURSE_PATH`` is not set, there are none, and
-the deep-linking page says so instead of failing.
+They come from the course model (``scormgen.model``), loaded by the same loader
+that builds the SCORM packages, from ``COURSE_PATH`` (default: the project's
+``content/`` folder). A course with authoring errors offers no activity and says
+why in the log, rather than offering half a course.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 
+from scormgen.loader import check_content
+
 log = logging.getLogger(__name__)
+
+#: The course shipped beside the tool, used when COURSE_PATH is not set.
+DEFAULT_COURSE_PATH = Path(__file__).resolve().parent.parent / "content"
 
 
 @dataclass(frozen=True)
@@ -29,22 +36,29 @@ def from_course(course) -> list[Activity]:
     return found
 
 
+def course_path() -> Path | None:
+    configured = current_app.config.get("COURSE_PATH")
+    if configured:
+        return Path(configured)
+    return DEFAULT_COURSE_PATH if DEFAULT_COURSE_PATH.is_dir() else None
+
+
 def available() -> list[Activity]:
     cached = current_app.extensions.get("lti_tool.activities")
     if cached is not None:
         return cached
-    path = current_app.config.get("COURSE_PATH")
+    path = course_path()
     found: list[Activity] = []
-    if path:
-        try:
-            from scormgen import loader
-        except ImportError:
-            loader = None
-        check = getattr(loader, "check_content", None)
-        if check is None:
-            log.warning("COURSE_PATH is set but the course loader is not available")
+    if path is not None:
+        course, diagnostics = check_content(path)
+        if course is None or diagnostics.has_errors():
+            log.warning(
+                "the course at %s has %d authoring errors (run 'scormgen check'); "
+                "no activity is offered",
+                path,
+                len(diagnostics.errors),
+            )
         else:
-            course, _diagnostics = check(path)
-            found = from_course(course) if course is not None else []
+            found = from_course(course)
     current_app.extensions["lti_tool.activities"] = found
     return found

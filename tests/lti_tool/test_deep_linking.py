@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import jwt
 import requests
 
-from lti_tool.activities import Activity
+from lti_tool.activities import DEFAULT_COURSE_PATH, Activity
+from scormgen.loader import load_course
 from tests.lti_platform import INSTRUCTOR, LEARNER, launch, parse_forms
 from tests.lti_platform.claims import CLAIM_DL_CONTENT_ITEMS, DEEP_LINKING_REQUEST
 
@@ -17,7 +20,23 @@ ACTIVITIES = [
 ]
 
 
-def test_without_course_content_the_page_says_there_is_nothing_to_add(connected):
+def test_the_shipped_course_offers_its_scenarios_and_assignments(connected):
+    course = load_course(DEFAULT_COURSE_PATH)
+
+    response = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST)
+
+    assert response.status_code == 200
+    titles = [s.title for s in course.scenarios] + [a.title for a in course.assignments]
+    assert len(titles) == 6
+    for title in titles:
+        assert title in html.unescape(response.text)
+
+
+def test_a_course_with_authoring_errors_offers_nothing_rather_than_half(connected, tmp_path):
+    (tmp_path / "course.yml").write_text("id: broken\n", encoding="utf-8")
+    connected.app.config["COURSE_PATH"] = str(tmp_path)
+    connected.app.extensions.pop("lti_tool.activities", None)
+
     response = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST)
 
     assert response.status_code == 200
