@@ -16,7 +16,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # Reinstall only when the declared dependencies changed.
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)$($with_tests && echo -test)
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if $with_tests; then stamp=$stamp-test; fi
 if [ ! -f "$stamp" ]; then
     echo "setup: installing Python dependencies"
     .venv/bin/python -m pip install -q --upgrade pip
