@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -92,18 +91,10 @@ def database(kind: str) -> Iterator[dict[str, str]]:
         with tempfile.TemporaryDirectory(prefix="lti-bench-") as folder:
             yield {"DATABASE_URL": f"sqlite:///{folder}/tool.sqlite"}
         return
-    from sqlalchemy import create_engine, text
+    from tests.lti_tool.databases import temporary_postgres_schema
 
-    schema = "lti_bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield {"DATABASE_URL": POSTGRES_URL, "DATABASE_SCHEMA": schema}
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_postgres_schema(POSTGRES_URL, "lti_bench_") as settings:
+        yield settings
 
 
 def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) -> None:

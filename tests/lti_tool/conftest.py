@@ -11,7 +11,6 @@ meet. Without PostgreSQL or Redis the tests that need them are skipped, except i
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from flask import Flask
 from lti_tool import create_app, db
 from lti_tool.cli import main
 from tests.lti_platform import Platform, RunningServer
+from tests.lti_tool.databases import temporary_postgres_schema
 from tests.lti_tool.registering import register_in_tool
 
 POSTGRES_URL = os.environ.get(
@@ -53,18 +53,8 @@ def postgres_url() -> str:
 @pytest.fixture
 def postgres_schema(postgres_url: str) -> Iterator[dict[str, str]]:
     """A fresh schema for one test, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    schema = "lti_test_" + uuid.uuid4().hex[:12]
-    admin = create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield {"DATABASE_URL": postgres_url, "DATABASE_SCHEMA": schema}
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_postgres_schema(postgres_url, "lti_test_") as settings:
+        yield settings
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
