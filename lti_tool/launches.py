@@ -7,6 +7,7 @@ deployment, then returns the ``LaunchIdentity`` the tool's pages carry.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,8 @@ from .roles import role_from_claims
 from .security import LaunchIdentity
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 def _text(value: Any, limit: int = 255) -> str:
@@ -81,6 +84,13 @@ class LaunchRecorder:
                 session.add(context)
             context.title = _text(context_claim.get("title")) or context.title
             context.label = _text(context_claim.get("label")) or context.label
+            # The services' URLs as of the latest launch: platforms may move them.
+            nrps = claims.get(NRPS_CLAIM) or {}
+            context.nrps_url = nrps.get("context_memberships_url") or context.nrps_url
+            ags = claims.get(AGS_CLAIM) or {}
+            if ags:
+                context.ags_lineitems_url = ags.get("lineitems") or context.ags_lineitems_url
+                context.ags_scopes = " ".join(ags.get("scope") or [])
 
         link = None
         link_claim = claims.get(CLAIM + "resource_link") or {}
@@ -97,6 +107,10 @@ class LaunchRecorder:
                 )
                 session.add(link)
             link.title = _text(link_claim.get("title")) or link.title
+            link.ags_lineitem_url = (claims.get(AGS_CLAIM) or {}).get(
+                "lineitem"
+            ) or link.ags_lineitem_url
+            link.custom = json.dumps(claims.get(CLAIM + "custom") or {}, sort_keys=True)
         session.flush()
         if link is not None and context is not None:
             link.context_pk = context.id

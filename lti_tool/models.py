@@ -119,6 +119,12 @@ class Context(Base):
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(255), default="")
     label: Mapped[str] = mapped_column(String(255), default="")
+    #: LTI Names and Role Provisioning Services: the course's membership URL (latest launch).
+    nrps_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: LTI Assignment and Grade Services: the course's line items URL and the scopes the
+    #: platform granted (space-separated), as of the latest launch.
+    ags_lineitems_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ags_scopes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     deployment: Mapped[Deployment] = relationship()
@@ -139,6 +145,11 @@ class ResourceLink(Base):
     )
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(255), default="")
+    #: The link's own AGS line item (``lineitem`` of the AGS claim), when the platform made one.
+    ags_lineitem_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The link's custom parameters (JSON object) as of the latest launch; deep linking
+    #: puts ``activity`` there (``scenario:<id>`` or ``assignment:<id>``).
+    custom: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     context: Mapped[Context | None] = relationship()
@@ -170,6 +181,8 @@ class RegistrationToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: Registrations tried with this token; a refused one releases it until the limit.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CacheEntry(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import requests
@@ -57,6 +58,21 @@ def test_a_launch_records_user_course_activity_and_membership(connected):
         assert (link.resource_link_id, link.context_pk) == ("a1", context.id)
         membership = session.scalar(select(Membership))
         assert (membership.user_id, membership.role) == (user.id, "learner")
+
+
+def test_a_launch_records_the_course_services_and_the_links_custom_parameters(connected):
+    connected.platform.resource_link("c1", "a1", custom={"activity": "scenario:john-roofer"})
+    launch(connected.platform, user=LEARNER, course_id="c1", resource_link_id="a1")
+
+    with connected.app.app_context():
+        session = db.get_session()
+        context = session.scalar(select(Context))
+        assert context.nrps_url == connected.platform.url("/nrps/c1/memberships")
+        assert context.ags_lineitems_url == connected.platform.url("/ags/c1/lineitems")
+        assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in context.ags_scopes.split()
+        link = session.scalar(select(ResourceLink))
+        assert link.ags_lineitem_url == connected.platform.line_item_for("c1", "a1")
+        assert json.loads(link.custom) == {"activity": "scenario:john-roofer"}
 
 
 def test_two_platforms_using_the_same_ids_never_share_records(app, lti_platform_factory, live_tool):
