@@ -150,9 +150,24 @@ class ResourceLink(Base):
     #: The link's custom parameters (JSON object) as of the latest launch; deep linking
     #: puts ``activity`` there (``scenario:<id>`` or ``assignment:<id>``).
     custom: Mapped[str] = mapped_column(Text, default="{}")
+    #: The activity an instructor chose in the tool for a link placed without deep linking;
+    #: the ``activity`` custom parameter, when the platform sends one, wins.
+    activity: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     context: Mapped[Context | None] = relationship()
+
+    @property
+    def activity_key(self) -> str | None:
+        """``scenario:<id>`` or ``assignment:<id>``: what this link opens, if known."""
+        import json
+
+        try:
+            custom = json.loads(self.custom or "{}")
+        except ValueError:
+            custom = {}
+        chosen = custom.get("activity") if isinstance(custom, dict) else None
+        return chosen if isinstance(chosen, str) and chosen else self.activity
 
 
 class Membership(Base):

@@ -26,6 +26,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from .. import activities, db
 from ..errors import error_page
 from ..launches import LaunchRecorder
+from ..models import ResourceLink
 from ..registrations import (
     consume_registration_token,
     find_platform,
@@ -36,6 +37,7 @@ from ..registrations import (
 from ..roles import Role
 from ..security import content_security_policy, csrf_token, issue_token, requires
 from ..validation import deep_link_choice
+from . import targets
 from .pylti_glue import (
     AGS_SCOPES,
     CLAIM,
@@ -144,10 +146,25 @@ def launch():
             return error_page(403, "Only instructors can add this tool's activities.")
         page = render_template("lti/deep_link.html", activities=activities.available(), **context)
     else:
-        page = render_template("lti/landing.html", **context)
+        page = _open_activity(session, identity, token) or render_template(
+            "lti/landing.html", **context
+        )
     response = make_response(page)
     lti.cookie_service().expire(response, request.form["state"])
     return response
+
+
+def _open_activity(session, identity, token: str):
+    """The page of the feature whose activity this link opens, or ``None``."""
+    if identity.resource_link_pk is None:
+        return None
+    link = session.get(ResourceLink, identity.resource_link_pk)
+    found = targets.split_key(link.activity_key) if link is not None else None
+    handler = targets.handler_for(found[0]) if found else None
+    if handler is None:
+        return None
+    g.launch = identity
+    return handler(link, found[1])
 
 
 def _claims_view(claims) -> dict[str, str]:

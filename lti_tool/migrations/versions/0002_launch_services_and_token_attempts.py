@@ -22,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("resource_links", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ags_lineitem_url", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("custom", sa.Text(), nullable=False, server_default="{}"))
+        batch_op.add_column(sa.Column("activity", sa.String(length=255), nullable=True))
     with op.batch_alter_table("registration_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
 
@@ -30,6 +31,7 @@ def downgrade() -> None:
     with op.batch_alter_table("registration_tokens", schema=None) as batch_op:
         batch_op.drop_column("attempts")
     with op.batch_alter_table("resource_links", schema=None) as batch_op:
+        batch_op.drop_column("activity")
         batch_op.drop_column("custom")
         batch_op.drop_column("ags_lineitem_url")
     with op.batch_alter_table("contexts", schema=None) as batch_op:
