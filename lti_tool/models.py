@@ -208,3 +208,8 @@ class CacheEntry(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+
+
+# Feature tables live with their features; importing them here registers them on
+# ``Base.metadata``, which the migrations and their test compare against.
+from .grades import models as _grades_models  # noqa: E402, F401
