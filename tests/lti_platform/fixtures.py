@@ -4,10 +4,13 @@
 - ``lti_platform_factory``: more platforms in one test (several LMSs using one tool).
 - ``serve_wsgi``: serve any WSGI app (the tool) over real HTTP, by default as ``localhost``.
 - ``platform_key`` / ``attacker_key``: the session's RSA keys (generated once).
+- ``tls_certificate``: a self-signed certificate for serving over HTTPS; ``platform_ssl_context``
+  (none by default: plain HTTP) is what the platforms of a test are served with.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,6 +18,7 @@ import pytest
 from .keys import SigningKey, session_key
 from .lms import Platform
 from .server import RunningServer, start_server
+from .tls import Certificate, self_signed_certificate
 
 
 @pytest.fixture(scope="session")
@@ -28,11 +32,23 @@ def attacker_key() -> SigningKey:
     return session_key("attacker")
 
 
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory) -> Certificate:
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
 @pytest.fixture
-def lti_platform_factory() -> Iterator[Callable[..., Platform]]:
+def platform_ssl_context() -> ssl.SSLContext | None:
+    """How the test's platforms are served: plain HTTP, unless a test module overrides this."""
+    return None
+
+
+@pytest.fixture
+def lti_platform_factory(platform_ssl_context) -> Iterator[Callable[..., Platform]]:
     started: list[Platform] = []
 
     def make(**kwargs) -> Platform:
+        kwargs.setdefault("ssl_context", platform_ssl_context)
         platform = Platform(**kwargs).start()
         started.append(platform)
         return platform

@@ -56,7 +56,8 @@ def session_key(name: str) -> SigningKey:
     """The RSA key called ``name``: generated on first use, then the same for the whole run.
 
     Names in use: ``platform`` (signs id_tokens), ``platform-next`` (published beside it, for
-    rotation tests), ``attacker`` (never published anywhere), ``tool`` (a stand-in tool's key).
+    rotation tests), ``attacker`` (never published anywhere), ``tool`` (a stand-in tool's key),
+    ``second-platform`` (another platform's own key).
     """
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return SigningKey(kid=f"{name}-key", private_key=private_key)

@@ -4,6 +4,7 @@ tools sent. The HTTP endpoints (``app.py``) are thin views over this object."""
 from __future__ import annotations
 
 import secrets
+import ssl
 import threading
 import time
 import uuid
@@ -100,6 +101,7 @@ class Platform:
         published_keys: tuple[SigningKey, ...] | None = None,
         name: str = "Test LMS",
         product_family_code: str = PRODUCT_FAMILY_CODE,
+        ssl_context: ssl.SSLContext | None = None,
     ):
         self.signing_key = signing_key or session_key("platform")
         self.published_keys = published_keys or (self.signing_key,)
@@ -120,6 +122,7 @@ class Platform:
         self.lock = threading.RLock()
         self.base_url = ""
         self._server: RunningServer | None = None
+        self._ssl_context = ssl_context  # None: plain HTTP
         self._line_item_counter = 0
 
     # ----------------------------------------------------------------- lifecycle
@@ -128,7 +131,9 @@ class Platform:
         """Serve the platform on a free port of 127.0.0.1; its issuer is its base URL."""
         from .app import create_platform_app
 
-        self._server = start_server(create_platform_app(self), host_name="127.0.0.1")
+        self._server = start_server(
+            create_platform_app(self), host_name="127.0.0.1", ssl_context=self._ssl_context
+        )
         self.base_url = self._server.url
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,13 +37,23 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_server(app, *, host_name: str = "127.0.0.1") -> RunningServer:
+def start_server(
+    app, *, host_name: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None
+) -> RunningServer:
     """Start ``app`` on a free port of 127.0.0.1 with a threaded werkzeug server.
 
     ``host_name`` is only the name put in ``url``: ``localhost`` resolves to the same address
-    but is a different *site* for a browser's cookie and storage partitioning rules.
+    but is a different *site* for a browser's cookie and storage partitioning rules. With
+    ``ssl_context`` (see ``tls.py``) the server speaks HTTPS and ``url`` says so.
     """
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        app,
+        threaded=True,
+        request_handler=QuietRequestHandler,
+        ssl_context=ssl_context,
+    )
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.02},
@@ -50,7 +61,8 @@ def start_server(app, *, host_name: str = "127.0.0.1") -> RunningServer:
         daemon=True,
     )
     thread.start()
-    return RunningServer(server, thread, f"http://{host_name}:{server.server_port}")
+    scheme = "https" if ssl_context else "http"
+    return RunningServer(server, thread, f"{scheme}://{host_name}:{server.server_port}")
 
 
 @contextmanager
