@@ -126,6 +126,17 @@ SCENARIO_FIELDS = (
         required=True,
     ),
     Field("prompts", "Discussion questions (list of text).", kind=list, default=[]),
+    Field(
+        "note",
+        "A note shown after the commentary (Markdown), e.g. a safety note for the discussion.",
+        default="",
+    ),
+    Field(
+        "review",
+        "Who must still review drafted text in this scenario (its note), e.g. 'course team'.",
+        default=None,
+        nullable=True,
+    ),
 )
 
 ASSIGNMENT_FIELDS = (
@@ -405,6 +416,8 @@ def _scenario(data, values, at, settings, diagnostics) -> Scenario:
         commentary=values["commentary"],
         prompts=_text_list(values["prompts"], prompts_at, "prompts", diagnostics),
         location=at,
+        note=values["note"],
+        review=values["review"],
     )
 
 

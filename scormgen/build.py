@@ -22,6 +22,7 @@ from pathlib import Path
 
 from scormgen.checks import SuspendLength, check_course
 from scormgen.diagnostics import AuthoringError, Diagnostics, did_you_mean
+from scormgen.drafts import release_diagnostics
 from scormgen.loader import check_content
 from scormgen.manifest import ManifestInfo, build_manifest, serialize
 from scormgen.model import Course, Session
@@ -191,6 +192,7 @@ def build(
     title: str | None = None,
     *,
     strict: bool = False,
+    release: bool = False,
     progress: Progress | None = None,
     render: Render | None = None,
     suspend_length: SuspendLength | None = None,
@@ -199,6 +201,7 @@ def build(
 
     Raises ``AuthoringError`` (every diagnostic, file:line) for content mistakes and
     ``BuildError`` for anything else that stops a build; either way nothing is written.
+    ``release`` builds strictly and refuses every draft (``scormgen.drafts``).
     ``render`` and ``suspend_length`` default to ``scormgen.render`` and ``scormgen.suspend``.
     """
     report = progress or (lambda done, total, label: None)
@@ -206,7 +209,10 @@ def build(
         build_date_time()
     except ValueError as error:
         raise BuildError(str(error)) from None
+    strict = strict or release
     course, diagnostics = check_content(content_dir)
+    if course is not None and release:
+        diagnostics.extend(release_diagnostics(course))
     if course is None or diagnostics.has_errors(strict):
         raise AuthoringError(diagnostics)
     course = apply_options(course, mastery_score, title)

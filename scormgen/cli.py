@@ -15,6 +15,11 @@ content_argument = click.argument(
     type=click.Path(exists=True, file_okay=False, dir_okay=True),
 )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+release_option = click.option(
+    "--release",
+    is_flag=True,
+    help="Refuse drafts (review markers, draft notices, support contacts unset); implies --strict.",
+)
 
 
 class ContentError(click.ClickException):
@@ -48,12 +53,16 @@ def main() -> None:
 @main.command()
 @content_argument
 @strict_option
-def check(content_dir: str, strict: bool) -> None:
+@release_option
+def check(content_dir: str, strict: bool, release: bool) -> None:
     """Load and check CONTENT_DIR (default: content) without writing anything."""
+    from scormgen.drafts import drafts_summary, release_diagnostics
     from scormgen.loader import check_content
 
     course, diagnostics = check_content(content_dir)
-    if course is None or diagnostics.has_errors(strict):
+    if course is not None and release:
+        diagnostics.extend(release_diagnostics(course))
+    if course is None or diagnostics.has_errors(strict or release):
         raise ContentError(diagnostics)
     report(diagnostics)
     questions = sum(len(s.questions) for s in course.sessions)
@@ -61,6 +70,8 @@ def check(content_dir: str, strict: bool) -> None:
         f"{course.title}: {len(course.sessions)} sessions, {questions} questions, "
         f"{len(course.scenarios)} scenarios, {len(course.assignments)} assignments: OK"
     )
+    if summary := drafts_summary(course):
+        click.echo(summary)
 
 
 def load_or_fail(content_dir: str, strict: bool):
@@ -103,6 +114,7 @@ def _size(size: int) -> str:
 )
 @click.option("--title", metavar="TITLE", help="The course package title shown in the LMS.")
 @strict_option
+@release_option
 def build(
     content_dir: str,
     output_dir: str,
@@ -110,10 +122,12 @@ def build(
     mastery_score: int | None,
     title: str | None,
     strict: bool,
+    release: bool,
 ) -> None:
     """Build the SCORM 1.2 packages of CONTENT_DIR (default: content) into the output folder."""
     from scormgen.build import BuildError
     from scormgen.build import build as build_packages
+    from scormgen.drafts import drafts_summary
 
     with contextlib.ExitStack() as stack:
         bars: list = []
@@ -136,6 +150,7 @@ def build(
                 mastery_score=mastery_score,
                 title=title,
                 strict=strict,
+                release=release,
                 progress=progress,
             )
         except AuthoringError as error:
@@ -154,6 +169,8 @@ def build(
         )
         if number == 0:
             click.echo("  ".join("-" * width for width in widths))
+    if summary := drafts_summary(result.course):
+        click.echo(summary, err=True)
 
 
 @main.command()

@@ -13,8 +13,10 @@ is Markdown prose with fenced interaction blocks (``scormgen.blocks``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,13 @@ from scormgen.model import (
     Block,
     Course,
     CourseSettings,
+    Draft,
     Notice,
     Page,
     Question,
     Session,
     SourceLocation,
+    SupportNotice,
     TextBlock,
 )
 from scormgen.settings import read_settings
@@ -59,8 +63,9 @@ SESSION_FIELDS = (
     ),
     Field(
         "support_notice",
-        "true to show the course's support notice (trauma, suicidality, risk).",
-        kind=bool,
+        "The course's support notice on this session: {about: what in this session may "
+        "be difficult}, or true for the course's words alone.",
+        kind=(bool, dict),
         default=False,
     ),
     Field(
@@ -70,6 +75,26 @@ SESSION_FIELDS = (
         nullable=True,
     ),
 )
+
+SESSION_NOTICE_FIELDS = (
+    Field(
+        "about",
+        "What in this session may be difficult (Markdown), shown before the course's text.",
+        required=True,
+    ),
+    Field("title", "Heading of the notice (default: the course's).", default=""),
+)
+
+#: Words a support notice may use to name what its session deals with. A notice that
+#: names one its session never mentions is a warning: it would alarm, or mislead, a
+#: learner on the wrong page (the course-wide notice once said "trauma, suicidality and
+#: risk" on Personal Recovery). Each matches as a word start: "suicid" finds "suicidality".
+NOTICE_TOPICS = ("trauma", "suicid", "self-harm", "risk", "abuse")
+_NOTICE_TOPIC = re.compile(
+    r"\b(?:" + "|".join(re.escape(t) for t in NOTICE_TOPICS) + r")[\w-]*", re.IGNORECASE
+)
+
+NO_DRAFTS = "a release ships no drafts"
 
 PAGE_FIELDS = (
     Field("id", "Stable page id.", required=True, check=check_id),
@@ -154,8 +179,29 @@ def _split_front_matter(text: str, path: str, diagnostics: Diagnostics):
     return None, 1, lines, 1
 
 
+def _review_draft(at: SourceLocation, what: str, who: str) -> Draft:
+    return Draft(at, "release.draft", f"{what} is marked 'review: {who}': {NO_DRAFTS}")
+
+
+def _block_draft(block: Block, data: Any, path: str) -> Draft | None:
+    """The draft marker a block carries, if any: a ``review`` field or a draft notice."""
+    if isinstance(block, Notice) and block.style == "draft":
+        title = f" '{block.title}'" if block.title else ""
+        return Draft(block.location, "release.draft", f"draft notice{title}: {NO_DRAFTS}")
+    who = getattr(block, "review", None)
+    if who:
+        at = SourceLocation(path, data.line_of("review"))
+        return _review_draft(at, f"{block.kind} '{block.id}'", who)
+    return None
+
+
 def _parse_body(
-    lines: list[str], first_line: int, path: str, settings: CourseSettings, diagnostics: Diagnostics
+    lines: list[str],
+    first_line: int,
+    path: str,
+    settings: CourseSettings,
+    diagnostics: Diagnostics,
+    drafts: list[Draft],
 ) -> tuple[Block, ...]:
     blocks: list[Block] = []
     prose: list[str] = []
@@ -210,13 +256,17 @@ def _parse_body(
                 block = build_block(block_type, data, at, settings, diagnostics)
                 if block is not None:
                     blocks.append(block)
+                    if draft := _block_draft(block, data, path):
+                        drafts.append(draft)
         index = end + 1
         prose_line = first_line + index
     flush_prose()
     return tuple(blocks)
 
 
-def _read_markdown(path: Path, settings: CourseSettings, diagnostics: Diagnostics):
+def _read_markdown(
+    path: Path, settings: CourseSettings, diagnostics: Diagnostics, drafts: list[Draft]
+):
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -232,15 +282,82 @@ def _read_markdown(path: Path, settings: CourseSettings, diagnostics: Diagnostic
                 "resource instead of linking it",
             )
     front, front_line, body, body_line = _split_front_matter(text, shown, diagnostics)
-    blocks = _parse_body(body, body_line, shown, settings, diagnostics)
+    blocks = _parse_body(body, body_line, shown, settings, diagnostics, drafts)
     return MarkdownFile(front, front_line, blocks)
 
 
+def _session_notice(
+    value: Any, at: SourceLocation, settings: CourseSettings, diagnostics: Diagnostics
+) -> SupportNotice | None:
+    """The course's support notice in the session's words (``support_notice`` front matter)."""
+    if value is True:
+        return settings.support_notice
+    if not isinstance(value, dict):
+        return None
+    fields = read_fields(
+        value, SESSION_NOTICE_FIELDS, at.path, at.line, "support_notice", diagnostics
+    )
+    if not fields or "about" not in fields:
+        return None
+    course_notice = settings.support_notice
+    return replace(
+        course_notice, about=fields["about"], title=fields["title"] or course_notice.title
+    )
+
+
+def _text_of(value: Any) -> Iterator[str]:
+    """Every piece of text a learner reads in a block (not its ids or seed source)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _text_of(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, SourceLocation):
+        for field in dataclasses.fields(value):
+            if field.name not in ("id", "key", "response_key", "source", "kind"):
+                yield from _text_of(getattr(value, field.name))
+
+
+def _check_notice_topics(session: Session, notice_line: int, diagnostics: Diagnostics) -> None:
+    """Warn when a support notice names a topic (trauma, risk...) its session never mentions."""
+    notices: list[tuple[SourceLocation, str]] = []
+    if session.support_notice is not None:
+        notice = session.support_notice
+        where = SourceLocation(session.location.path, notice_line)
+        notices.append((where, " ".join((notice.title, notice.about, notice.text))))
+    rest: list[str] = [session.title, session.aim, *session.objectives]
+    for block in session.blocks:
+        if isinstance(block, Notice) and block.style == "support":
+            notices.append((block.location, f"{block.title} {block.markdown}"))
+        else:
+            rest.extend(_text_of(block))
+    mentioned = " ".join(rest)
+    for where, text in notices:
+        named: dict[str, str] = {}
+        for match in _NOTICE_TOPIC.finditer(text):
+            stem = next(t for t in NOTICE_TOPICS if match.group().lower().startswith(t))
+            named.setdefault(stem, match.group())
+        for stem, word in named.items():
+            if not re.search(rf"\b{re.escape(stem)}", mentioned, re.IGNORECASE):
+                diagnostics.warning(
+                    where,
+                    "session.notice-topic",
+                    f"the support notice on session '{session.id}' names '{word}', which "
+                    "the session never mentions: say what this session may bring up in "
+                    "its own words (support_notice: {about: ...})",
+                )
+
+
 def _load_session(
-    path: Path, number: int, settings: CourseSettings, source_text: str, diagnostics: Diagnostics
+    path: Path,
+    number: int,
+    settings: CourseSettings,
+    source_text: str,
+    diagnostics: Diagnostics,
+    drafts: list[Draft],
 ) -> Session | None:
     shown = display_path(path)
-    parsed = _read_markdown(path, settings, diagnostics)
+    parsed = _read_markdown(path, settings, diagnostics, drafts)
     if parsed is None or parsed.front_matter is None:
         return None
     values = read_fields(parsed.front_matter, SESSION_FIELDS, shown, 1, "session", diagnostics)
@@ -276,7 +393,19 @@ def _load_session(
             f"session '{values['id']}' sets a mastery score but has no "
             "knowledge-check question to score",
         )
-    return Session(
+    notice_line = front.line_of("support_notice")
+    notice = _session_notice(
+        values["support_notice"], SourceLocation(shown, notice_line), settings, diagnostics
+    )
+    if values["review"]:
+        drafts.append(
+            _review_draft(
+                SourceLocation(shown, front.line_of("review")),
+                f"session '{values['id']}'",
+                values["review"],
+            )
+        )
+    session = Session(
         id=values["id"],
         number=number,
         title=values["title"],
@@ -284,15 +413,19 @@ def _load_session(
         objectives=tuple(objectives),
         blocks=parsed.blocks,
         mastery_score=mastery,
-        support_notice=values["support_notice"],
+        support_notice=notice,
         review=values["review"],
         location=at,
     )
+    _check_notice_topics(session, notice_line, diagnostics)
+    return session
 
 
-def _load_page(path: Path, settings: CourseSettings, diagnostics: Diagnostics) -> Page | None:
+def _load_page(
+    path: Path, settings: CourseSettings, diagnostics: Diagnostics, drafts: list[Draft]
+) -> Page | None:
     shown = display_path(path)
-    parsed = _read_markdown(path, settings, diagnostics)
+    parsed = _read_markdown(path, settings, diagnostics, drafts)
     if parsed is None or parsed.front_matter is None:
         return None
     values = read_fields(parsed.front_matter, PAGE_FIELDS, shown, 1, "page", diagnostics)
@@ -305,6 +438,14 @@ def _load_page(path: Path, settings: CourseSettings, diagnostics: Diagnostics) -
                 "page.question",
                 "pages are not scored: move the question into a session",
             )
+    if values["review"]:
+        drafts.append(
+            _review_draft(
+                SourceLocation(shown, parsed.front_matter.line_of("review")),
+                f"page '{values['id']}'",
+                values["review"],
+            )
+        )
     return Page(
         values["id"], values["title"], parsed.blocks, values["review"], SourceLocation(shown, 1)
     )
@@ -373,7 +514,7 @@ def check_content(content_dir: str | os.PathLike) -> tuple[Course | None, Diagno
     read = read_settings(data, shown, diagnostics)
     if read is None or any(k not in read[0] for k in ("id", "title")):
         return None, diagnostics
-    values, settings = read
+    values, settings, drafts = read
     source_path = root / values["source"]
     if not source_path.is_file():
         diagnostics.error(
@@ -395,12 +536,12 @@ def check_content(content_dir: str | os.PathLike) -> tuple[Course | None, Diagno
     sessions = [
         session
         for number, path in enumerate(session_paths, start=1)
-        if (session := _load_session(path, number, settings, source_text, diagnostics))
+        if (session := _load_session(path, number, settings, source_text, diagnostics, drafts))
     ]
     pages = [
         page
         for path in sorted((root / "pages").glob("*.md"))
-        if (page := _load_page(path, settings, diagnostics))
+        if (page := _load_page(path, settings, diagnostics, drafts))
     ]
     _check_ids(sessions, pages, diagnostics)
     if source_text:
@@ -417,6 +558,7 @@ def check_content(content_dir: str | os.PathLike) -> tuple[Course | None, Diagno
         pages=tuple(pages),
         source_text=source_text,
         location=SourceLocation(shown, 1),
+        drafts=tuple(sorted(drafts, key=lambda draft: draft.location)),
     )
     return course, diagnostics
 

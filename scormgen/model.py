@@ -38,11 +38,19 @@ class Contact:
 
 @dataclass(frozen=True)
 class SupportNotice:
-    """The notice shown on sessions that touch trauma, suicidality or risk."""
+    """The notice shown on sessions that may bring up difficult feelings.
+
+    The course sets the title, the general ``text`` and the contacts; a session adds
+    ``about``, what in that session may be difficult, so each notice speaks of its own
+    session (``Session.support_notice`` is the course's notice with the session's words).
+    """
 
     title: str
     text: str  # Markdown
     contacts: tuple[Contact, ...] = ()
+    crisis_contacts: tuple[Contact, ...] = ()  # out of hours or in a crisis
+    about: str = ""  # Markdown: what in this session may be difficult
+    review: str | None = None  # who must still fill in or confirm the contacts
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,8 @@ class Scenario:
     commentary: str  # Markdown, shown after the learner has posted
     prompts: tuple[str, ...]  # discussion questions
     location: SourceLocation
+    note: str = ""  # Markdown, shown after the commentary (e.g. a safety note)
+    review: str | None = None  # who must still review drafted text (the note)
     kind: Literal["scenario"] = field(default="scenario", init=False)
 
 
@@ -197,7 +207,7 @@ class Session:
     objectives: tuple[str, ...]
     blocks: tuple[Block, ...]
     mastery_score: int | None  # None: completion only (no knowledge check, or none set)
-    support_notice: bool
+    support_notice: SupportNotice | None  # the course's notice in this session's words
     review: str | None
     location: SourceLocation
 
@@ -237,6 +247,18 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """Something not ready for learners: text marked for review, or support contacts unset.
+
+    ``scormgen build --release`` refuses a course that has any; other builds count them.
+    """
+
+    location: SourceLocation
+    code: str  # release.draft, release.no-support-contacts, release.no-crisis-contacts
+    message: str
+
+
+@dataclass(frozen=True)
 class Course:
     id: str
     title: str
@@ -247,6 +269,7 @@ class Course:
     pages: tuple[Page, ...]
     source_text: str  # the seed text every question's ``source`` quotes
     location: SourceLocation
+    drafts: tuple[Draft, ...] = ()  # in file and line order
 
     @property
     def scenarios(self) -> tuple[Scenario, ...]:

@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from scormgen.markdown import render_block, render_inline
-from scormgen.model import Block, Course, Page, Question, Reflection, Session
+from scormgen.model import Block, Course, Page, Question, Reflection, Session, SupportNotice
 from scormgen.sco import RenderedFiles, RenderedSco
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "sco"
@@ -54,7 +54,7 @@ class PageView:
     aim: str
     objectives: tuple[str, ...]
     blocks: tuple[Block, ...]
-    support_notice: bool
+    support_notice: SupportNotice | None
     review: str | None
     mastery_score: int | None
     question_number: dict[str, int] = field(default_factory=dict)
@@ -103,7 +103,7 @@ def page_view(page: Page, index: int) -> PageView:
         aim="",
         objectives=(),
         blocks=page.blocks,
-        support_notice=False,
+        support_notice=None,
         review=page.review,
         mastery_score=None,
     )

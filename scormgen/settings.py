@@ -6,14 +6,15 @@ from typing import Any
 
 from scormgen.diagnostics import Diagnostics
 from scormgen.fields import Field, check_id, check_percent, check_positive, read_fields
-from scormgen.model import Contact, CourseSettings, SourceLocation, SupportNotice
+from scormgen.model import Contact, CourseSettings, Draft, SourceLocation, SupportNotice
 
 DEFAULT_SUPPORT_TITLE = "If this session brings up difficult feelings"
+# General on purpose: what a session may bring up is said by that session's own
+# ``support_notice: {about: ...}``, so no notice names topics its session never mentions.
 DEFAULT_SUPPORT_TEXT = (
-    "This session talks about trauma, suicidality and risk. Take breaks when you need them, "
-    "and talk to someone you trust. If you need support now, contact your institution's "
-    "student support or wellbeing service. If you or someone else is in immediate danger, "
-    "call your local emergency services."
+    "Take breaks when you need them, and talk to someone you trust. If you need support "
+    "now, contact your institution's student support or wellbeing service. If you or "
+    "someone else is in immediate danger, call your local emergency services."
 )
 
 COURSE_FIELDS: tuple[Field, ...] = (
@@ -59,7 +60,8 @@ COURSE_FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "support_notice",
-        "The notice on sessions marked support_notice: true (title, text, contacts).",
+        "The support notice (title, text, contacts, crisis_contacts, review) shown on "
+        "sessions that set support_notice.",
         kind=dict,
         default=None,
         nullable=True,
@@ -71,9 +73,22 @@ SUPPORT_FIELDS: tuple[Field, ...] = (
     Field("text", "Markdown text of the notice.", default=DEFAULT_SUPPORT_TEXT),
     Field(
         "contacts",
-        "List of {name, details}: where learners can get support.",
+        "List of {name, details}: where learners can get support at the institution.",
         kind=list,
         default=[],
+    ),
+    Field(
+        "crisis_contacts",
+        "List of {name, details}: support out of hours or in a crisis, as the institution "
+        "names it (e.g. a national crisis line); shown when set.",
+        kind=list,
+        default=[],
+    ),
+    Field(
+        "review",
+        "Who must still fill in or confirm the contacts, e.g. 'course team'.",
+        default=None,
+        nullable=True,
     ),
 )
 
@@ -83,10 +98,27 @@ CONTACT_FIELDS: tuple[Field, ...] = (
 )
 
 
+def _read_contacts(
+    items: Any, path: str, line: int, diagnostics: Diagnostics
+) -> tuple[Contact, ...]:
+    contacts = []
+    lines = getattr(items, "item_lines", [])
+    for index, item in enumerate(items):
+        at = lines[index] if index < len(lines) else line
+        contact = read_fields(item, CONTACT_FIELDS, path, at, "contact", diagnostics)
+        if contact and "name" in contact and "details" in contact:
+            contacts.append(Contact(name=contact["name"], details=contact["details"]))
+    return tuple(contacts)
+
+
 def read_settings(
     data: Any, path: str, diagnostics: Diagnostics
-) -> tuple[dict[str, Any], CourseSettings] | None:
-    """Read ``course.yml``'s mapping into its values and a ``CourseSettings``."""
+) -> tuple[dict[str, Any], CourseSettings, list[Draft]] | None:
+    """Read ``course.yml``'s mapping into its values, a ``CourseSettings`` and its drafts.
+
+    The drafts are what a release may not ship: support settings marked for review, and
+    a support notice without contacts (learners would not be told where to get help).
+    """
     values = read_fields(data, COURSE_FIELDS, path, 1, "course", diagnostics, "warning")
     if values is None:
         return None
@@ -94,25 +126,57 @@ def read_settings(
     notice_line = data.line_of("support_notice") if hasattr(data, "line_of") else 1
     notice = read_fields(
         notice_data, SUPPORT_FIELDS, path, notice_line, "support_notice", diagnostics, "warning"
-    ) or {"title": DEFAULT_SUPPORT_TITLE, "text": DEFAULT_SUPPORT_TEXT, "contacts": []}
-    contacts = []
-    contact_lines = getattr(notice["contacts"], "item_lines", [])
-    for index, item in enumerate(notice["contacts"]):
-        line = contact_lines[index] if index < len(contact_lines) else notice_line
-        contact = read_fields(item, CONTACT_FIELDS, path, line, "contact", diagnostics)
-        if contact and "name" in contact and "details" in contact:
-            contacts.append(Contact(name=contact["name"], details=contact["details"]))
+    ) or {field.name: field.default for field in SUPPORT_FIELDS}
+    key_lines = getattr(notice_data, "key_lines", {})
+
+    def line_of(key: str) -> int:
+        return key_lines.get(key, notice_line)
+
+    contacts = _read_contacts(notice["contacts"], path, notice_line, diagnostics)
+    crisis = _read_contacts(notice["crisis_contacts"], path, notice_line, diagnostics)
     settings = CourseSettings(
         mastery_score=values["mastery_score"],
         reflections_to_lms=values["reflections_to_lms"],
         reflection_max_length=values["reflection_max_length"],
         support_notice=SupportNotice(
-            title=notice["title"], text=notice["text"], contacts=tuple(contacts)
+            title=notice["title"],
+            text=notice["text"],
+            contacts=contacts,
+            crisis_contacts=crisis,
+            review=notice["review"],
         ),
         organization=values["organization"],
         language=values["language"],
     )
-    return values, settings
+    drafts = []
+    if notice["review"]:
+        drafts.append(
+            Draft(
+                SourceLocation(path, line_of("review")),
+                "release.draft",
+                f"the support notice is marked 'review: {notice['review']}': a release "
+                "ships no drafts",
+            )
+        )
+    if not contacts:
+        drafts.append(
+            Draft(
+                SourceLocation(path, line_of("contacts")),
+                "release.no-support-contacts",
+                "the support notice names no contacts: learners would not be told where to "
+                "get support (support_notice: contacts)",
+            )
+        )
+    if not crisis:
+        drafts.append(
+            Draft(
+                SourceLocation(path, line_of("crisis_contacts")),
+                "release.no-crisis-contacts",
+                "the support notice names no out-of-hours or crisis contacts "
+                "(support_notice: crisis_contacts)",
+            )
+        )
+    return values, settings, drafts
 
 
 def settings_location(path: str) -> SourceLocation:

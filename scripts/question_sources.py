@@ -8,7 +8,9 @@ Usage (from the repository root)::
 The table is generated from the loaded course model (``scormgen.loader.load_course``),
 so it always shows what learners see; the loader has already checked that every
 ``source`` is a verbatim quote of the seed. The scenario section also shows whether
-each scenario's situation and commentary are verbatim seed text.
+each scenario's situation and commentary are verbatim seed text (a commentary paragraph
+by paragraph: each opens with the seed's words on the complex issue of boundaries), and
+whether a scenario carries a note and who must still review it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def correct_answer(question: Question) -> str:
     if question.question_type == "matching":
         return "; ".join(f"{pair.premise} → {pair.response}" for pair in question.pairs)
     return "; ".join(option.text for option in question.options if option.correct)
+
+
+def verbatim(text: str, source: str) -> bool:
+    """True if every paragraph of ``text`` is a verbatim quote of ``source``."""
+    paragraphs = [part for part in text.split("\n\n") if part.strip()]
+    return bool(paragraphs) and all(quote_in_source(part, source) for part in paragraphs)
 
 
 def render(course: Course, content_label: str) -> str:
@@ -79,16 +87,23 @@ def render(course: Course, content_label: str) -> str:
     lines += [
         "## Scenarios",
         "",
-        "| Id | Session | Situation verbatim | Commentary verbatim |",
-        "| --- | --- | --- | --- |",
+        "| Id | Session | Situation verbatim | Commentary verbatim | Note |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for session in course.sessions:
         for scenario in session.scenarios:
-            situation = quote_in_source(scenario.situation, course.source_text)
-            commentary = quote_in_source(scenario.commentary, course.source_text)
+            situation = verbatim(scenario.situation, course.source_text)
+            commentary = verbatim(scenario.commentary, course.source_text)
+            if not scenario.note:
+                note = "none"
+            elif scenario.review:
+                note = f"draft, awaiting {cell(scenario.review)}: {cell(scenario.note)}"
+            else:
+                note = cell(scenario.note)
             lines.append(
                 f"| `{scenario.id}` | {session.number} "
-                f"| {'yes' if situation else '**no**'} | {'yes' if commentary else '**no**'} |"
+                f"| {'yes' if situation else '**no**'} | {'yes' if commentary else '**no**'} "
+                f"| {note} |"
             )
     lines.append("")
     return "\n".join(lines)

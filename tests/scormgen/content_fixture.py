@@ -21,6 +21,20 @@ title: Mini Course
 source: source/seed.txt
 """
 
+#: The mini course as a release needs it: support contacts of both kinds, no review marker.
+RELEASE_COURSE_YML = """\
+id: mini-course
+title: Mini Course
+source: source/seed.txt
+support_notice:
+  contacts:
+    - name: Student wellbeing service
+      details: Room 1.12, weekdays 9:00-17:00
+  crisis_contacts:
+    - name: Out-of-hours line
+      details: The number the institution names
+"""
+
 SESSION_MD = """\
 ---
 id: what-is-recovery

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from scormgen.cli import main
 from scormgen.loader import check_content, load_course, quote_in_source
 from scormgen.model import Question, Reflection, Scenario, TextBlock
-from tests.scormgen.content_fixture import SESSION_MD, write_course
+from tests.scormgen.content_fixture import RELEASE_COURSE_YML, SESSION_MD, write_course
 
 SESSION_FILE = "content/sessions/01-what-is-recovery.md"
 
@@ -217,7 +217,7 @@ def test_check_command_prints_every_error_and_exits_1_without_a_traceback(tmp_pa
 
 
 def test_check_command_passes_a_valid_course(tmp_path):
-    write_course(tmp_path)
+    write_course(tmp_path, course=RELEASE_COURSE_YML)
     result = CliRunner().invoke(main, ["check", "content"])
     assert result.exit_code == 0, result.output
     assert result.output.endswith("1 sessions, 1 questions, 1 scenarios, 0 assignments: OK\n")
@@ -316,3 +316,167 @@ def test_external_references_anywhere_in_a_file_are_refused(tmp_path, reference)
     assert message.startswith(
         f"{SESSION_FILE}:{line_of(broken, f'prompt: See {reference}')}: error: external link"
     )
+
+
+# --- Support notices in each session's own words ------------------------------------
+
+NOTICE_COURSE_YML = """\
+id: mini-course
+title: Mini Course
+source: source/seed.txt
+support_notice:
+  title: If this session brings up difficult feelings
+  text: This session talks about trauma, suicidality and risk. Take breaks.
+"""
+
+
+def with_notice(front_matter: str) -> str:
+    return SESSION_MD.replace("objectives:", f"{front_matter}\nobjectives:", 1)
+
+
+def test_a_session_notice_adds_its_own_words_to_the_course_notice(tmp_path):
+    session = with_notice("support_notice:\n  about: This session asks about your own story.")
+    course = load_course(write_course(tmp_path, session))
+    notice = course.sessions[0].support_notice
+    assert notice.about == "This session asks about your own story."
+    assert notice.title == "If this session brings up difficult feelings"
+    assert notice.text == course.settings.support_notice.text
+
+
+def test_a_session_notice_may_set_its_own_title(tmp_path):
+    session = with_notice("support_notice:\n  about: Personal stories.\n  title: Take care")
+    course = load_course(write_course(tmp_path, session))
+    assert course.sessions[0].support_notice.title == "Take care"
+
+
+def test_support_notice_false_or_absent_shows_none(tmp_path):
+    course = load_course(write_course(tmp_path, with_notice("support_notice: false")))
+    assert course.sessions[0].support_notice is None
+
+
+def test_a_session_notice_needs_its_about(tmp_path):
+    broken = with_notice("support_notice:\n  title: Take care")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'support_notice:')}: error: support_notice has no "
+        "'about' field [support_notice.missing-field]"
+    ]
+
+
+def test_a_session_notice_of_the_wrong_kind_is_an_error(tmp_path):
+    broken = with_notice("support_notice: sometimes")
+    assert diagnostics_for(tmp_path, broken) == [
+        f"{SESSION_FILE}:{line_of(broken, 'support_notice: sometimes')}: error: field "
+        "'support_notice' of session must be true or false or a mapping [session.bad-type]"
+    ]
+
+
+def test_a_notice_naming_topics_its_session_never_mentions_is_a_warning(tmp_path):
+    session = with_notice("support_notice: true")
+    messages = diagnostics_for(tmp_path, session, course=NOTICE_COURSE_YML)
+    line = line_of(session, "support_notice: true")
+    assert messages == [
+        f"{SESSION_FILE}:{line}: warning: the support notice on session 'what-is-recovery' "
+        f"names '{word}', which the session never mentions: say what this session may bring "
+        "up in its own words (support_notice: {about: ...}) [session.notice-topic]"
+        for word in ("risk", "suicidality", "trauma")  # in message order, as printed
+    ]
+
+
+def test_a_notice_topic_the_session_mentions_is_fine(tmp_path):
+    session = with_notice("support_notice: true").replace(
+        "Some prose about recovery.",
+        "This session deals with the difficult topics of trauma, suicidality and risk.",
+    )
+    assert diagnostics_for(tmp_path, session, course=NOTICE_COURSE_YML) == []
+
+
+def test_a_session_notice_about_is_checked_for_topics_too(tmp_path):
+    session = with_notice("support_notice:\n  about: This session talks about abuse.")
+    line = line_of(session, "support_notice:")
+    assert diagnostics_for(tmp_path, session) == [
+        f"{SESSION_FILE}:{line}: warning: the support notice on session 'what-is-recovery' "
+        "names 'abuse', which the session never mentions: say what this session may bring "
+        "up in its own words (support_notice: {about: ...}) [session.notice-topic]"
+    ]
+
+
+def test_a_support_block_naming_an_unmentioned_topic_is_a_warning(tmp_path):
+    block = "```notice\nstyle: support\ntext: This page talks about self-harm.\n```\n"
+    session = SESSION_MD.replace("Some prose about recovery.\n", f"Some prose.\n\n{block}")
+    assert diagnostics_for(tmp_path, session) == [
+        f"{SESSION_FILE}:{line_of(session, '```notice')}: warning: the support notice on "
+        "session 'what-is-recovery' names 'self-harm', which the session never mentions: say "
+        "what this session may bring up in its own words (support_notice: {about: ...}) "
+        "[session.notice-topic]"
+    ]
+
+
+def test_the_shipped_notices_name_only_what_their_sessions_mention():
+    course, diagnostics = check_content(SHIPPED_CONTENT)
+    assert [d for d in diagnostics if d.code == "session.notice-topic"] == []
+    with_notice_ids = [s.id for s in course.sessions if s.support_notice]
+    assert with_notice_ids == [
+        "personal-recovery",
+        "review-and-evaluation",
+        "using-your-experiences-effectively",
+        "surviving-and-thriving",
+        "positive-risk-taking-and-boundaries",
+    ]
+    assert course.settings.support_notice.review == "course team"
+
+
+# --- The shipped course keeps its promises (issue 14) -------------------------------
+
+OPENING = (
+    "The scenarios are designed to encourage you to think about the complex issues of "
+    "boundaries. There are not necessarily any right or wrong answers, but a common theme "
+    "is the need to ensure clarity and negotiation at the outset."
+)
+
+
+def _prose(session) -> str:
+    return " ".join(
+        " ".join(b.markdown.split()) for b in session.blocks if isinstance(b, TextBlock)
+    )
+
+
+def test_the_commentary_opening_comes_with_each_commentary_not_before_the_scenarios():
+    course = load_course(SHIPPED_CONTENT)
+    session = course.session("positive-risk-taking-and-boundaries")
+    assert "a common theme" not in _prose(session)
+    for scenario in session.scenarios:
+        first, *rest = scenario.commentary.split("\n\n")
+        assert " ".join(first.split()) == OPENING, scenario.id
+        assert quote_in_source(rest[0], course.source_text), scenario.id
+    assert all("common theme" not in q.prompt for q in session.questions)
+
+
+def test_the_scenario_4_safety_note_awaits_the_course_team():
+    course = load_course(SHIPPED_CONTENT)
+    hug = next(s for s in course.scenarios if s.id == "scenario-kate-susanne-hug")
+    assert hug.review == "course team"
+    assert "organisation's policy" in hug.note and "supervision" in hug.note
+
+
+def test_questions_sit_in_sessions_learners_have_reached():
+    course = load_course(SHIPPED_CONTENT)
+    home = {q.id: s.id for s in course.sessions for q in s.questions}
+    assert home["peer-relationship-hope-trust-respect"] == "positive-risk-taking-and-boundaries"
+    assert home["boundaries-common-theme"] == "final-review-and-evaluation"
+    for session in course.sessions[:9]:
+        for question in session.questions:
+            assert "session 10" not in question.feedback_wrong, question.id
+
+
+def test_sessions_with_unsourced_promises_carry_drafts_for_the_course_team():
+    course = load_course(SHIPPED_CONTENT)
+    drafted = {d.location.path.rsplit("/", 1)[-1] for d in course.drafts}
+    for name in (
+        "02-what-is-recovery.md",
+        "03-personal-recovery.md",
+        "05-the-peer-relationship.md",
+        "10-positive-risk-taking-and-boundaries.md",
+        "resources.md",
+        "course.yml",
+    ):
+        assert name in drafted, name

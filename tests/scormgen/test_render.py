@@ -7,7 +7,16 @@ import json
 import re
 
 from scormgen.loader import load_course
-from scormgen.model import Option, Question, Reflection, SourceLocation, TextBlock
+from scormgen.model import (
+    Contact,
+    Notice,
+    Option,
+    Question,
+    Reflection,
+    SourceLocation,
+    SupportNotice,
+    TextBlock,
+)
 from scormgen.render import ASSETS, render_package_files, session_path
 
 COURSE = load_course("content")
@@ -125,8 +134,67 @@ def test_scenarios_and_assignments_name_the_lms_activity_without_linking_the_too
 
 
 def test_support_notice_appears_on_sessions_that_ask_for_it():
-    session = dataclasses.replace(COURSE.sessions[0], support_notice=True)
+    notice = SupportNotice("If this session is hard", "Take breaks.", about="This session asks X.")
+    session = dataclasses.replace(COURSE.sessions[0], support_notice=notice)
     html = page_of(COURSE, session)
-    assert COURSE.settings.support_notice.title in html
-    plain = dataclasses.replace(COURSE.sessions[0], support_notice=False, blocks=())
-    assert COURSE.settings.support_notice.title not in page_of(COURSE, plain)
+    assert "If this session is hard" in html
+    assert html.index("This session asks X.") < html.index("Take breaks.")
+    plain = dataclasses.replace(COURSE.sessions[0], support_notice=None, blocks=())
+    assert 'class="notice notice-support"' not in page_of(COURSE, plain)
+
+
+def test_each_shipped_notice_speaks_of_its_own_session():
+    for session in COURSE.sessions:
+        if session.support_notice is None:
+            continue
+        html = page_of(COURSE, session)
+        assert session.support_notice.about, session.id
+        assert session.support_notice.about.split()[0] in html
+
+
+def test_support_notice_lists_contacts_and_crisis_contacts_when_set():
+    notice = SupportNotice(
+        "Support",
+        "Take breaks.",
+        contacts=(Contact("Student wellbeing service", "Room 1.12"),),
+        crisis_contacts=(Contact("National crisis line", "The number your institution names"),),
+    )
+    session = dataclasses.replace(COURSE.sessions[0], support_notice=notice)
+    html = page_of(COURSE, session)
+    assert "<li><strong>Student wellbeing service</strong>: Room 1.12</li>" in html
+    assert ">Out of hours or in a crisis</h3>" in html
+    assert "<strong>National crisis line</strong>: The number your institution names" in html
+    assert "Draft:" not in html
+
+
+def test_support_notice_without_crisis_contacts_has_no_crisis_heading():
+    notice = SupportNotice("Support", "Take breaks.", contacts=(Contact("Service", "Room 1"),))
+    session = dataclasses.replace(COURSE.sessions[0], support_notice=notice)
+    assert "Out of hours or in a crisis" not in page_of(COURSE, session)
+
+
+def test_support_notice_under_review_says_so_and_where_to_turn_meanwhile():
+    notice = SupportNotice("Support", "Contact your service.", review="course team")
+    session = dataclasses.replace(COURSE.sessions[0], support_notice=notice)
+    html = page_of(COURSE, session)
+    assert (
+        "<strong>Draft:</strong> the support contacts in this notice await review by course "
+        "team. Until they are added, use the services named above.</p>"
+    ) in html
+
+
+def test_a_support_block_may_title_the_course_notice_and_keeps_its_contacts():
+    notice = SupportNotice("Session title", "Course text.", contacts=(Contact("Service", "Room"),))
+    course, session = with_blocks(
+        Notice(
+            style="support", markdown="", title="If anything in the course is hard", location=AT
+        ),
+    )
+    course = dataclasses.replace(
+        course, settings=dataclasses.replace(course.settings, support_notice=notice)
+    )
+    html = page_of(course, session)
+    assert ">If anything in the course is hard</h2>" in html
+    assert "Session title" not in html
+    assert "Course text." in html
+    assert "<strong>Service</strong>: Room" in html
