@@ -148,34 +148,33 @@ def read_settings(
         organization=values["organization"],
         language=values["language"],
     )
-    drafts = []
-    if notice["review"]:
-        drafts.append(
-            Draft(
-                SourceLocation(path, line_of("review")),
-                "release.draft",
-                f"the support notice is marked 'review: {notice['review']}': a release "
-                "ships no drafts",
-            )
-        )
-    if not contacts:
-        drafts.append(
-            Draft(
-                SourceLocation(path, line_of("contacts")),
-                "release.no-support-contacts",
-                "the support notice names no contacts: learners would not be told where to "
-                "get support (support_notice: contacts)",
-            )
-        )
-    if not crisis:
-        drafts.append(
-            Draft(
-                SourceLocation(path, line_of("crisis_contacts")),
-                "release.no-crisis-contacts",
-                "the support notice names no out-of-hours or crisis contacts "
-                "(support_notice: crisis_contacts)",
-            )
-        )
+    unset = (
+        (
+            bool(notice["review"]),
+            "review",
+            "release.draft",
+            f"the support notice is marked 'review: {notice['review']}': a release ships no drafts",
+        ),
+        (
+            not contacts,
+            "contacts",
+            "release.no-support-contacts",
+            "the support notice names no contacts: learners would not be told where to get "
+            "support (support_notice: contacts)",
+        ),
+        (
+            not crisis,
+            "crisis_contacts",
+            "release.no-crisis-contacts",
+            "the support notice names no out-of-hours or crisis contacts "
+            "(support_notice: crisis_contacts)",
+        ),
+    )
+    drafts = [
+        Draft(SourceLocation(path, line_of(key)), code, message)
+        for applies, key, code, message in unset
+        if applies
+    ]
     return values, settings, drafts
 
 

@@ -40,6 +40,22 @@ def short_suspend_data(course, session) -> int:
     return 100
 
 
+def fake_build(content, output, **options):
+    """``scormgen.build.build`` with the stand-in render and suspend stages."""
+    from scormgen.build import build
+
+    return build(content, output, render=fake_render, suspend_length=short_suspend_data, **options)
+
+
+@pytest.fixture
+def fake_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's build uses the stand-in render and suspend stages."""
+    from scormgen import build as build_module
+
+    monkeypatch.setattr(build_module, "_default_render", lambda: fake_render)
+    monkeypatch.setattr(build_module, "_default_suspend_length", lambda: short_suspend_data)
+
+
 @pytest.fixture
 def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run from tmp_path so diagnostics show author-relative paths like content/sessions/..."""

@@ -17,7 +17,7 @@ from scormgen.cli import main
 from scormgen.diagnostics import AuthoringError
 from scormgen.validate import validate_package
 from scormgen.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, validate_manifest
-from tests.scormgen.conftest import fake_render, short_suspend_data
+from tests.scormgen.conftest import fake_build, fake_render, short_suspend_data
 from tests.scormgen.content_fixture import SESSION_MD, write_course
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,10 +49,6 @@ def mini_course(tmp_path: Path, session: str = SESSION_MD) -> Path:
             "pages/useful-resources.md": RESOURCES_PAGE,
         },
     )
-
-
-def fake_build(content, output, **options):
-    return build(content, output, render=fake_render, suspend_length=short_suspend_data, **options)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -221,12 +217,6 @@ def test_malformed_source_date_epoch_is_a_build_error(tmp_path, monkeypatch):
 
 
 # --- The command line --------------------------------------------------------------
-
-
-@pytest.fixture
-def fake_stages(monkeypatch):
-    monkeypatch.setattr(build_module, "_default_render", lambda: fake_render)
-    monkeypatch.setattr(build_module, "_default_suspend_length", lambda: short_suspend_data)
 
 
 def test_cli_build_prints_a_summary_table(tmp_path, fake_stages):

@@ -11,12 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scormgen import build as build_module
-from scormgen.build import build
 from scormgen.cli import main
 from scormgen.diagnostics import AuthoringError
 from scormgen.loader import check_content
-from tests.scormgen.conftest import fake_render, short_suspend_data
+from tests.scormgen.conftest import fake_build
 from tests.scormgen.content_fixture import COURSE_YML, RELEASE_COURSE_YML, SESSION_MD, write_course
 
 SESSION_FILE = "content/sessions/01-what-is-recovery.md"
@@ -145,13 +143,7 @@ def test_a_scenario_note_is_in_the_model(tmp_path):
 def test_a_release_build_refuses_every_draft_and_writes_nothing(tmp_path):
     content = drafted_course(tmp_path, course=COURSE_YML)
     with pytest.raises(AuthoringError) as raised:
-        build(
-            content,
-            tmp_path / "dist",
-            render=fake_render,
-            suspend_length=short_suspend_data,
-            release=True,
-        )
+        fake_build(content, tmp_path / "dist", release=True)
     assert not (tmp_path / "dist").exists(), "a refused release writes nothing"
     codes = [d.code for d in raised.value.diagnostics]
     assert codes.count("release.draft") == 6
@@ -161,36 +153,22 @@ def test_a_release_build_refuses_every_draft_and_writes_nothing(tmp_path):
 
 def test_a_release_build_of_a_finished_course_writes_the_packages(tmp_path):
     content = write_course(tmp_path, course=RELEASE_COURSE_YML)
-    result = build(
-        content,
-        tmp_path / "dist",
-        render=fake_render,
-        suspend_length=short_suspend_data,
-        release=True,
-    )
+    result = fake_build(content, tmp_path / "dist", release=True)
     assert result.packages and result.course.drafts == ()
 
 
 def test_a_release_build_is_strict(tmp_path):
     content = write_course(tmp_path, course=RELEASE_COURSE_YML + "mastry_score: 70\n")
     with pytest.raises(AuthoringError):
-        build(content, tmp_path / "dist", render=fake_render, release=True)
+        fake_build(content, tmp_path / "dist", release=True)
     assert not (tmp_path / "dist").exists()
 
 
 def test_a_normal_build_with_drafts_goes_on(tmp_path):
     content = drafted_course(tmp_path)
-    result = build(
-        content, tmp_path / "dist", render=fake_render, suspend_length=short_suspend_data
-    )
+    result = fake_build(content, tmp_path / "dist")
     assert result.packages
     assert len(result.course.drafts) == 6
-
-
-@pytest.fixture
-def fake_stages(monkeypatch):
-    monkeypatch.setattr(build_module, "_default_render", lambda: fake_render)
-    monkeypatch.setattr(build_module, "_default_suspend_length", lambda: short_suspend_data)
 
 
 def test_cli_build_prints_how_many_drafts_remain(tmp_path, fake_stages):
