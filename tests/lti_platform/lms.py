@@ -8,6 +8,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -87,6 +88,18 @@ class Recorded:
     jwks_requests: int = 0
 
 
+@dataclass(frozen=True)
+class ScoreFault:
+    """How the platform answers one score POST that a test scripted to go wrong: an HTTP
+    ``status`` (with ``Retry-After`` if given), or a connection dropped without an answer
+    (before the score is recorded, or after: the tool then never learns it arrived)."""
+
+    status: int | None = None
+    retry_after: int | None = None
+    drop: bool = False
+    after_recording: bool = False
+
+
 class Platform:
     """An LTI 1.3 platform (an LMS in miniature) for the tests.
 
@@ -115,6 +128,11 @@ class Platform:
         self.intents: dict[str, LoginIntent] = {}
         self.line_items: dict[str, dict[str, Any]] = {}
         self.scores: dict[str, list[dict[str, Any]]] = {}
+        #: The gradebook: line item id → user id → the result the platform keeps.
+        self.results: dict[str, dict[str, dict[str, Any]]] = {}
+        self.score_faults: deque[ScoreFault] = deque()
+        #: Seconds an access token is valid (``expires_in``).
+        self.token_lifetime = 3600
         self.access_tokens: dict[str, AccessToken] = {}
         self.registration_tokens: dict[str, bool] = {}
         self.seen_assertion_ids: set[str] = set()
@@ -628,14 +646,14 @@ class Platform:
             token=secrets.token_urlsafe(24),
             client_id=client_id,
             scopes=frozenset(granted),
-            expires_at=time.time() + 3600,
+            expires_at=time.time() + self.token_lifetime,
         )
         with self.lock:
             self.access_tokens[token.token] = token
         return {
             "access_token": token.token,
             "token_type": "Bearer",
-            "expires_in": 3600,
+            "expires_in": self.token_lifetime,
             "scope": " ".join(granted),
         }
 
@@ -677,6 +695,43 @@ class Platform:
         link = self.resource_links.get((course_id, resource_link_id))
         return link.line_item_id if link else None
 
+    # ----------------------------------------------------------------- scripted faults
+
+    def fail_next_scores(
+        self, count: int = 1, *, status: int = 500, retry_after: int | None = None
+    ) -> None:
+        """Answer the next ``count`` score POSTs with ``status`` (after any already scripted)."""
+        with self.lock:
+            self.score_faults.extend([ScoreFault(status, retry_after)] * count)
+
+    def drop_next_score_connections(self, count: int = 1, *, after_recording: bool = False) -> None:
+        """Close the connection of the next ``count`` score POSTs without an answer."""
+        with self.lock:
+            self.score_faults.extend(
+                [ScoreFault(drop=True, after_recording=after_recording)] * count
+            )
+
+    def take_score_fault(self) -> ScoreFault | None:
+        with self.lock:
+            return self.score_faults.popleft() if self.score_faults else None
+
+    def expire_access_tokens(self) -> None:
+        """Every token issued so far expires now (as if its lifetime had passed)."""
+        with self.lock:
+            for key, token in list(self.access_tokens.items()):
+                self.access_tokens[key] = replace(token, expires_at=time.time() - 1)
+
+    def revoke_access_tokens(self) -> None:
+        """Every token issued so far is forgotten (an administrator revoked the tool's access)."""
+        with self.lock:
+            self.access_tokens.clear()
+
+    def result(self, line_item_id: str, user_id: str) -> dict[str, Any] | None:
+        """What the gradebook keeps for one user on one line item (``None``: nothing yet)."""
+        with self.lock:
+            kept = self.results.get(line_item_id, {}).get(user_id)
+            return dict(kept) if kept else None
+
 
 def replace_tool(platform: Platform, client_id: str, **changes: Any) -> ToolRegistration:
     """Change a registered tool's settings (e.g. its redirect URIs) in place."""
@@ -686,4 +741,12 @@ def replace_tool(platform: Platform, client_id: str, **changes: Any) -> ToolRegi
     return tool
 
 
-__all__ = ["OMIT", "AuthResponse", "Platform", "PlatformError", "Recorded", "replace_tool"]
+__all__ = [
+    "OMIT",
+    "AuthResponse",
+    "Platform",
+    "PlatformError",
+    "Recorded",
+    "ScoreFault",
+    "replace_tool",
+]

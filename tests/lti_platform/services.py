@@ -4,6 +4,7 @@ Assignment and Grade Services 2.0, Names and Role Provisioning 2.0, the Deep Lin
 from __future__ import annotations
 
 import json
+import socket
 import time
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ import jwt
 from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
 
 from . import claims as c
-from .lms import Platform, PlatformError
+from .lms import Platform, PlatformError, ScoreFault
 
 services = Blueprint("services", __name__)
 
@@ -25,6 +26,9 @@ RESULT_CONTAINER = "application/vnd.ims.lis.v2.resultcontainer+json"
 MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 ACTIVITY_PROGRESS = {"Initialized", "Started", "InProgress", "Submitted", "Completed"}
 GRADING_PROGRESS = {"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"}
+#: Canvas keeps a grade only for these; any other gradingProgress clears it.
+COUNTED_GRADING = {"FullyGraded", "PendingManual"}
+CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 
 DEEP_LINK_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Content added</title></head>
@@ -97,6 +101,14 @@ def verify_jwt_from_tool(token: str, *, audience: list[str] | str, lms: Platform
     raise PlatformError("invalid_client", f"assertion rejected: {last_error}")
 
 
+def assertion_audiences(lms: Platform) -> list[str]:
+    """What a client assertion's ``aud`` may be: the token URL, as Canvas requires
+    ("aud: the Canvas OAuth2 token endpoint"), or the ``authorization_server`` the platform
+    advertises for Dynamic Registration (LTI DR §3.4.1 tells tools to use it as ``aud``)."""
+    advertised = lms.openid_configuration().get("authorization_server")
+    return [lms.auth_token_url, *([advertised] if advertised else [])]
+
+
 @services.post("/token")
 def token():
     """OAuth 2 client credentials with a JWT client assertion (LTI Security §4.1, RFC 7523)."""
@@ -112,9 +124,7 @@ def token():
         assertion = form.get("client_assertion")
         if not assertion:
             raise PlatformError("invalid_request", "client_assertion is required")
-        tool, claims = verify_jwt_from_tool(
-            assertion, audience=[lms.auth_token_url, lms.issuer], lms=lms
-        )
+        tool, claims = verify_jwt_from_tool(assertion, audience=assertion_audiences(lms), lms=lms)
         if claims.get("sub") != tool.client_id:
             raise PlatformError("invalid_client", "sub must be the client_id")
         jti = claims.get("jti")
@@ -204,6 +214,15 @@ def line_item(course_id: str, number: int):
     return _json(lms.line_item_json(item_id), LINEITEM)
 
 
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 date-time with an offset (AGS §3.4.4), else ``None``."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def _validate_score(score: Any) -> list[str]:
     """Problems with a score (AGS §3.4.x), empty when acceptable."""
     if not isinstance(score, dict):
@@ -215,23 +234,80 @@ def _validate_score(score: Any) -> list[str]:
         problems.append("activityProgress is missing or unknown")
     if score.get("gradingProgress") not in GRADING_PROGRESS:
         problems.append("gradingProgress is missing or unknown")
-    timestamp = score.get("timestamp")
-    try:
-        datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
-    except ValueError:
-        problems.append("timestamp must be an ISO 8601 date-time")
+    if parse_timestamp(score.get("timestamp")) is None:
+        problems.append("timestamp must be an ISO 8601 date-time with an offset")
     if "scoreGiven" in score:
         given, maximum = score.get("scoreGiven"), score.get("scoreMaximum")
         if not isinstance(given, int | float) or given < 0:
             problems.append("scoreGiven must be a number ≥ 0")
         if not isinstance(maximum, int | float) or maximum <= 0:
             problems.append("scoreMaximum must accompany scoreGiven and be > 0")
+    extension = score.get(CANVAS_SUBMISSION)
+    if extension is not None and not isinstance(extension, dict):
+        problems.append(f"{CANVAS_SUBMISSION} must be an object")
     return problems
+
+
+def keep_score(lms: Platform, item_id: str, score: dict[str, Any]) -> None:
+    """Apply an accepted score to the gradebook as Canvas does (its AGS scores endpoint):
+
+    * a score older than the kept result's ``timestamp`` is refused with 400 (an equal one
+      is taken: a retry of the same score changes nothing);
+    * the grade counts only with ``scoreGiven`` and ``gradingProgress`` FullyGraded or
+      PendingManual; any other score clears the learner's grade;
+    * every score is a new submission attempt unless the Canvas submission extension
+      says ``new_submission: false`` (a grade-only update).
+    """
+    user_id = score["userId"]
+    timestamp = parse_timestamp(score["timestamp"])
+    extension = score.get(CANVAS_SUBMISSION) or {}
+    with lms.lock:
+        kept = lms.results.setdefault(item_id, {}).get(user_id)
+        if kept is not None and timestamp < parse_timestamp(kept["timestamp"]):
+            raise PlatformError(
+                "invalid_request",
+                f"Provided timestamp of {score['timestamp']} before last updated timestamp "
+                f"of {kept['timestamp']}",
+            )
+        graded = "scoreGiven" in score and score["gradingProgress"] in COUNTED_GRADING
+        attempts = (kept or {}).get("submission_attempts", 0)
+        if extension.get("new_submission", True) is not False:
+            attempts += 1
+        lms.results[item_id][user_id] = {
+            "userId": user_id,
+            "scoreGiven": score["scoreGiven"] if graded else None,
+            "scoreMaximum": score.get("scoreMaximum") if graded else None,
+            "comment": score.get("comment"),
+            "timestamp": score["timestamp"],
+            "activityProgress": score["activityProgress"],
+            "gradingProgress": score["gradingProgress"],
+            "submitted_at": extension.get("submitted_at", (kept or {}).get("submitted_at")),
+            "submission_attempts": attempts,
+        }
+        lms.scores[item_id].append(score)
+
+
+def answer_fault(fault: ScoreFault) -> Response:
+    """A scripted failure: an HTTP error, or the connection closed with no answer at all."""
+    if fault.drop:
+        # Half-close the socket: the tool reads end-of-stream instead of a status line,
+        # and werkzeug's write of our response fails quietly as a dropped connection.
+        connection = request.environ["werkzeug.socket"]
+        connection.shutdown(socket.SHUT_RDWR)
+        return Response(status=444)  # nginx's "no response", for the recorded requests
+    response = jsonify(error="scripted_fault", error_description=f"scripted {fault.status}")
+    response.status_code = fault.status or 500
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
 
 
 @services.post("/ags/<course_id>/lineitems/<int:number>/scores")
 def post_score(course_id: str, number: int):
     lms = platform()
+    fault = lms.take_score_fault()
+    if fault is not None and not fault.after_recording:
+        return answer_fault(fault)
     grant = lms.check_access_token(request.headers.get("Authorization"), c.SCOPE_SCORE)
     item_id = _line_item(course_id, number, grant.client_id)
     if request.mimetype != SCORE:
@@ -242,8 +318,9 @@ def post_score(course_id: str, number: int):
         raise PlatformError("invalid_request", "; ".join(problems))
     if score["userId"] not in lms.course(course_id).members:
         raise PlatformError("invalid_request", f"{score['userId']} is not in {course_id}")
-    with lms.lock:
-        lms.scores[item_id].append(score)
+    keep_score(lms, item_id, score)
+    if fault is not None:
+        return answer_fault(fault)
     return Response(status=204)
 
 
@@ -252,22 +329,19 @@ def results(course_id: str, number: int):
     lms = platform()
     grant = lms.check_access_token(request.headers.get("Authorization"), c.SCOPE_RESULT_READONLY)
     item_id = _line_item(course_id, number, grant.client_id)
-    latest: dict[str, dict[str, Any]] = {}
-    for score in lms.scores_for(item_id):
-        user_id = score["userId"]
-        if user_id not in latest or score["timestamp"] >= latest[user_id]["timestamp"]:
-            latest[user_id] = score
+    with lms.lock:
+        kept = sorted(lms.results.get(item_id, {}).items())
     wanted = request.args.get("user_id")
     answer = [
         {
             "id": f"{item_id}/results/{user_id}",
             "scoreOf": item_id,
             "userId": user_id,
-            "resultScore": score.get("scoreGiven"),
-            "resultMaximum": score.get("scoreMaximum"),
-            "comment": score.get("comment"),
+            "resultScore": result["scoreGiven"],
+            "resultMaximum": result["scoreMaximum"],
+            "comment": result["comment"],
         }
-        for user_id, score in sorted(latest.items())
+        for user_id, result in kept
         if wanted is None or user_id == wanted
     ]
     return _json(answer, RESULT_CONTAINER)
