@@ -72,11 +72,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .assignments import bp as assignments_bp
     from .discussions import bp as discussions_bp
+    from .discussions import init_app as init_discussions
     from .instructor import bp as instructor_bp
     from .lti.views import bp as lti_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(discussions_bp)
+    init_discussions(app)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(instructor_bp)
     app.register_blueprint(admin_bp)

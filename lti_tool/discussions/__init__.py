@@ -1,8 +1,14 @@
-"""Scenario discussions (their own issue follows); for now the course's activity pages."""
+"""Scenario discussions: the four boundary scenarios of session 10, discussed by a cohort.
+
+A resource link whose activity is ``scenario:<id>`` opens its discussion at launch
+(``init_app`` registers the launch target); every later page is a POST carrying the launch
+token and CSRF token (``lti_tool.security``). The rules live in ``service``; the views
+only check input, find the launch's own discussion and render.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, Flask, abort, g
 from sqlalchemy import select
 
 from .. import db
@@ -14,13 +20,21 @@ from ..security import requires
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
 
-@bp.get("/")
+def init_app(app: Flask) -> None:
+    """Open a ``scenario:<id>`` link's discussion at launch."""
+    from ..lti import targets
+    from .views import open_discussion
+
+    targets.register(app, "scenario", open_discussion)
+
+
+@bp.route("/", methods=["GET", "POST"])
 @requires(Role.LEARNER)
 def index():
     return render_page("discussions/index.html")
 
 
-@bp.get("/links/<int:link_pk>")
+@bp.route("/links/<int:link_pk>", methods=["GET", "POST"])
 @requires(Role.LEARNER)
 def link(link_pk: int):
     """One activity of the launch's own course; any other course's is 'not found'."""
@@ -34,3 +48,6 @@ def link(link_pk: int):
     if found is None or g.launch.context_pk is None:
         abort(404)
     return render_page("discussions/link.html", link=found)
+
+
+from . import views  # noqa: E402, F401  (registers the discussion routes on ``bp``)

@@ -567,6 +567,20 @@ class DiscussionService:
             )
         )
 
+    def roster(self, discussion: Discussion, context_pk: int) -> list[RosterRow]:
+        """Everyone the tool has seen in the course, learners first, with their post counts."""
+        counts = self.post_counts(discussion)
+        rows = self._session.execute(
+            select(User.id, User.name, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.context_pk == context_pk)
+            .order_by(Membership.role != "learner", User.name, User.id)
+        ).all()
+        return [
+            RosterRow(name=name or "(no name)", role=role, posts=counts.get(user_id, 0))
+            for user_id, name, role in rows
+        ]
+
     def post_counts(self, discussion: Discussion) -> dict[int, int]:
         """Posts (not deleted) per author."""
         return dict(
@@ -593,6 +607,13 @@ class Settings:
     def __post_init__(self) -> None:
         assert self.commentary_reveal in REVEAL_MODES
         assert self.grading in GRADING_MODES
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    name: str
+    role: str
+    posts: int
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,343 @@
+"""The discussion pages. Thin: check input, find the launch's own discussion, call the service.
+
+Every route is a POST (``@requires`` checks the launch token and the CSRF token), and every
+id in a URL is looked up *through the launch*: a discussion of another resource link,
+course, deployment or platform, or a post or report of another discussion, is 404.
+Actions answer with the page itself (there is no redirect: a redirect would need the
+token in a URL).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+
+from flask import abort, current_app, g, jsonify, make_response, request
+from sqlalchemy import select
+
+from .. import db, learner_text
+from ..errors import error_page
+from ..models import ResourceLink
+from ..pages import render_page
+from ..roles import Role
+from ..security import requires
+from . import bp, course, forms
+from .models import REPORT_REASONS, Discussion
+from .service import MAX_DEPTH, DiscussionService, NotFound, Refused, Viewer
+
+
+def open_discussion(link: ResourceLink, scenario_id: str):
+    """The launch target of ``scenario:<id>`` links (registered in ``init_app``)."""
+    texts = course.scenario(scenario_id)
+    if texts is None:
+        return error_page(
+            404,
+            "This activity's scenario is not in the course any more. Please tell your instructor.",
+            "Scenario not found",
+        )
+    discussion = DiscussionService(db.get_session()).open(link, scenario_id)
+    return _page(discussion)
+
+
+def own_discussion(discussion_pk: int) -> Discussion:
+    """The discussion ``discussion_pk`` if it belongs to the launch's own link; else 404."""
+    launch = g.launch
+    if launch.context_pk is None or launch.resource_link_pk is None:
+        abort(404)
+    found = db.get_session().scalar(
+        select(Discussion)
+        .join(ResourceLink, ResourceLink.id == Discussion.resource_link_pk)
+        .where(
+            Discussion.id == discussion_pk,
+            ResourceLink.id == launch.resource_link_pk,
+            ResourceLink.deployment_id == launch.deployment_pk,
+            ResourceLink.context_pk == launch.context_pk,
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def viewer() -> Viewer:
+    return Viewer(user_pk=g.launch.user_pk, staff=g.launch.role_enum >= Role.INSTRUCTOR)
+
+
+def _page(discussion: Discussion, *, status: int = 200, visit: bool = True, **extra):
+    texts = course.scenario(discussion.scenario_id)
+    if texts is None:
+        abort(404)
+    page = DiscussionService(db.get_session()).page(discussion, viewer(), visit=visit)
+    body = render_page(
+        "discussions/discussion.html",
+        page=page,
+        texts=texts,
+        reasons=REPORT_REASONS,
+        max_depth=MAX_DEPTH,
+        draft_key=_draft_key(discussion),
+        **extra,
+    )
+    return body, status
+
+
+def _draft_key(discussion: Discussion) -> str:
+    """Names the composer's draft in the browser's storage: one per person and discussion."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"draft|{g.launch.user_pk}|{discussion.id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
+
+
+def _act(discussion: Discussion, action, done: str, *, draft: str | None = None, **extra):
+    """Run ``action`` and answer with the page: a notice, or the refusal with the draft kept."""
+    session = db.get_session()
+    try:
+        action()
+    except NotFound:
+        session.rollback()
+        abort(404)
+    except Refused as refusal:
+        session.rollback()
+        return _page(discussion, status=422, visit=False, error=str(refusal), draft=draft, **extra)
+    session.commit()
+    return _page(discussion, visit=False, notice=done, **extra)
+
+
+@bp.post("/<int:discussion_pk>")
+@requires(Role.LEARNER)
+def show(discussion_pk: int):
+    return _page(own_discussion(discussion_pk))
+
+
+@bp.post("/<int:discussion_pk>/posts")
+@requires(Role.LEARNER)
+def create(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    text = request.form.get("body", "")
+    parent = forms.optional_id(request.form, "parent")
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.post(discussion, viewer(), text, parent_pk=parent),
+        "Your reply is posted." if parent else "Your post is published.",
+        draft=text,
+        posted=True,
+    )
+
+
+@bp.post("/<int:discussion_pk>/preview")
+@requires(Role.LEARNER)
+def preview(discussion_pk: int):
+    """The composer's text as it will look; JSON for ``fetch``, else the page with a preview."""
+    discussion = own_discussion(discussion_pk)
+    text = request.form.get("body", "")
+    try:
+        cleaned = learner_text.clean(text, max_length=discussion.max_length)
+    except learner_text.LearnerTextError as error:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({"body": [str(error)]}), 422
+        return _page(discussion, status=422, visit=False, error=str(error), draft=text)
+    rendered = learner_text.render(cleaned)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"html": str(rendered)})
+    return _page(discussion, visit=False, preview=rendered, draft=text)
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/edit")
+@requires(Role.LEARNER)
+def edit(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    text = request.form.get("body", "")
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.edit(discussion, viewer(), post_pk, text),
+        "Your post is updated.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/delete")
+@requires(Role.LEARNER)
+def delete(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion, lambda: service.delete(discussion, viewer(), post_pk), "Your post is removed."
+    )
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/report")
+@requires(Role.LEARNER)
+def report(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    reason = request.form.get("reason", "")
+    note = request.form.get("note", "")
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.report(discussion, viewer(), post_pk, reason, note),
+        "Thank you. Your report went to the instructors only; nobody else learns who sent it.",
+    )
+
+
+# ---------------------------------------------------------------------- moderation
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/hide")
+@requires(Role.INSTRUCTOR)
+def hide(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    reason = request.form.get("reason", "")
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.hide(discussion, viewer(), post_pk, reason),
+        "The post is hidden.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/restore")
+@requires(Role.INSTRUCTOR)
+def restore(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.restore(discussion, viewer(), post_pk),
+        "The post is visible again.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/pin")
+@requires(Role.INSTRUCTOR)
+def pin(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    pinned = request.form.get("pinned") == "1"
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.pin(discussion, viewer(), post_pk, pinned),
+        "The thread is pinned." if pinned else "The thread is unpinned.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/posts/<int:post_pk>/history")
+@requires(Role.INSTRUCTOR)
+def history(discussion_pk: int, post_pk: int):
+    discussion = own_discussion(discussion_pk)
+    try:
+        revisions = DiscussionService(db.get_session()).history(discussion, viewer(), post_pk)
+    except NotFound:
+        abort(404)
+    return render_page(
+        "discussions/history.html",
+        discussion=discussion,
+        texts=course.scenario(discussion.scenario_id),
+        post_pk=post_pk,
+        revisions=[(r.created_at, learner_text.render(r.body)) for r in revisions],
+    )
+
+
+@bp.post("/<int:discussion_pk>/lock")
+@requires(Role.INSTRUCTOR)
+def lock(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    locked = request.form.get("locked") == "1"
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.lock(discussion, viewer(), locked),
+        "The discussion is locked." if locked else "The discussion is open again.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/commentary")
+@requires(Role.INSTRUCTOR)
+def commentary(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    released = request.form.get("released") == "1"
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion,
+        lambda: service.release_commentary(discussion, viewer(), released),
+        "The commentary is released to everyone." if released else "The release is withdrawn.",
+    )
+
+
+@bp.post("/<int:discussion_pk>/settings")
+@requires(Role.INSTRUCTOR)
+def configure(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    chosen = forms.settings(request.form)
+    service = DiscussionService(db.get_session())
+    return _act(
+        discussion, lambda: service.configure(discussion, viewer(), chosen), "Settings saved."
+    )
+
+
+@bp.post("/<int:discussion_pk>/reports")
+@requires(Role.INSTRUCTOR)
+def reports(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    return _reports_page(discussion)
+
+
+def _reports_page(discussion: Discussion, notice: str | None = None):
+    found = DiscussionService(db.get_session()).reports(discussion, viewer())
+    return render_page(
+        "discussions/reports.html",
+        discussion=discussion,
+        texts=course.scenario(discussion.scenario_id),
+        reports=found,
+        notice=notice,
+    )
+
+
+@bp.post("/<int:discussion_pk>/reports/<int:report_pk>/handled")
+@requires(Role.INSTRUCTOR)
+def handled(discussion_pk: int, report_pk: int):
+    discussion = own_discussion(discussion_pk)
+    session = db.get_session()
+    try:
+        DiscussionService(session).handle_report(discussion, viewer(), report_pk)
+    except NotFound:
+        abort(404)
+    session.commit()
+    return _reports_page(discussion, "Marked as handled.")
+
+
+@bp.post("/<int:discussion_pk>/roster")
+@requires(Role.INSTRUCTOR)
+def roster(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    rows = DiscussionService(db.get_session()).roster(discussion, g.launch.context_pk)
+    return render_page(
+        "discussions/roster.html",
+        discussion=discussion,
+        texts=course.scenario(discussion.scenario_id),
+        rows=rows,
+    )
+
+
+@bp.post("/<int:discussion_pk>/roster.csv")
+@requires(Role.INSTRUCTOR)
+def roster_csv(discussion_pk: int):
+    discussion = own_discussion(discussion_pk)
+    rows = DiscussionService(db.get_session()).roster(discussion, g.launch.context_pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "role", "posts"])
+    for row in rows:
+        writer.writerow([_csv_cell(row.name), row.role, row.posts])
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="discussion-{discussion.id}-participation.csv"'
+    )
+    return response
+
+
+def _csv_cell(value: str) -> str:
+    """Names from the LMS as CSV text that spreadsheets do not run as formulas."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
