@@ -162,3 +162,13 @@ def platform_list(app: Flask) -> None:
     for found in all_platforms(db.get_session()):
         deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
         click.echo(f"{found.issuer}  client {found.client_id}  deployments {deployments}")
+
+
+@main.command()
+@click.option("--threads", default=2, show_default=True, type=int, help="Delivery threads.")
+@with_app
+def worker(app: Flask, threads: int) -> None:
+    """Deliver grades to the LMS (the job queue's consumer; stop with Ctrl-C or SIGTERM)."""
+    from .grades.jobs import run_worker
+
+    run_worker(app, threads)

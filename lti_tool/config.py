@@ -48,6 +48,15 @@ class Settings:
     LTI_COOKIE_CHECK: int = 0
     #: Tool name shown to platforms at registration.
     LTI_TOOL_NAME: str = "Peer Support Training"
+    #: Who delivers grades to the LMS: ``embedded`` (threads in each web process, no extra
+    #: service), ``external`` (only ``lti-tool worker`` processes) or ``off`` (tests).
+    GRADE_WORKER: str = "embedded"
+    #: Attempts to deliver one grade before it is marked failed (an instructor may retry).
+    GRADE_DELIVERY_ATTEMPTS: int = 10
+    #: Seconds before the first retry of a grade; doubled each time, with jitter.
+    GRADE_RETRY_SECONDS: int = 30
+    #: Longest wait in seconds between two attempts (a platform's ``Retry-After`` wins).
+    GRADE_RETRY_MAX_SECONDS: int = 3600
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -87,6 +96,10 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
         "DATABASE_SCHEMA": settings.DATABASE_SCHEMA,
         "LTI_COOKIE_CHECK": bool(settings.LTI_COOKIE_CHECK),
         "LTI_TOOL_NAME": settings.LTI_TOOL_NAME,
+        "GRADE_WORKER": settings.GRADE_WORKER,
+        "GRADE_DELIVERY_ATTEMPTS": settings.GRADE_DELIVERY_ATTEMPTS,
+        "GRADE_RETRY_SECONDS": settings.GRADE_RETRY_SECONDS,
+        "GRADE_RETRY_MAX_SECONDS": settings.GRADE_RETRY_MAX_SECONDS,
         # Plain-HTTP platforms and non-Secure cookies: development and tests only.
         "LTI_ALLOW_INSECURE": env != "production",
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -77,7 +77,14 @@ def redis_url() -> str:
 
 
 def tool_settings(database: dict[str, str], **overrides: object) -> dict[str, object]:
-    return {"LTI_TOOL_ENV": "testing", "SECRET_KEY": SECRET, **database, **overrides}
+    # GRADE_WORKER off: released grades wait in the outbox; grade tests deliver them.
+    return {
+        "LTI_TOOL_ENV": "testing",
+        "SECRET_KEY": SECRET,
+        "GRADE_WORKER": "off",
+        **database,
+        **overrides,
+    }
 
 
 @pytest.fixture

@@ -1,0 +1,177 @@
+"""The job queue that runs grade deliveries: huey.
+
+Why huey: its storages match the tool's deployments one for one — ``SqliteHuey`` (a
+file in the instance folder, no extra service) by default, ``RedisHuey`` when
+``REDIS_URL`` is set — and its consumer runs as threads, so the embedded setup can
+deliver inside the web process while larger ones run ``lti-tool worker``. It
+schedules tasks for a time (backoff) and runs periodic tasks (the sweep).
+dramatiq needs a Redis or RabbitMQ broker even for the embedded case; procrastinate
+needs PostgreSQL.
+
+Jobs carry only an outbox row id ("deliver row N"); the row stays the truth (see
+``lti_tool.grades.delivery``). So a lost or duplicated job is harmless: a duplicate
+finds the row claimed or done, and the sweep (every minute) enqueues rows whose job
+went missing or whose worker died.
+
+``GRADE_WORKER`` says who consumes the queue: ``embedded`` (consumer threads in each
+web process, started with the first grade the process releases), ``external`` (only
+``lti-tool worker`` processes) or ``off`` (nothing is enqueued; the tests drive
+delivery themselves).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .delivery import Deliverer, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "lti_tool.grades.jobs"
+WORKER_MODES = ("embedded", "external", "off")
+SESSION_KEY = "lti_tool.grades.enqueue"
+#: A due row with no job on it for this long is enqueued again by the sweep.
+SWEEP_GRACE = timedelta(seconds=60)
+
+
+class EmbeddedConsumer(Consumer):
+    """huey's consumer as daemon threads of a web process: the server owns the signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class GradeJobs:
+    """The queue of one app, its two tasks, and the consumer that runs them."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.huey = make_huey(app)
+        self._consumer: Consumer | None = None
+        self._consumer_pid: int | None = None
+        self._lock = threading.Lock()
+
+        @self.huey.task(name="lti_tool.grades.deliver")
+        def deliver(delivery_pk: int) -> None:
+            with app.app_context():
+                again = deliverer(app).deliver(delivery_pk)
+            if again is not None:
+                self.enqueue(delivery_pk, eta=again)
+
+        @self.huey.periodic_task(crontab(minute="*"), name="lti_tool.grades.sweep")
+        def sweep() -> None:
+            with app.app_context():
+                stale = deliverer(app).sweep(SWEEP_GRACE)
+            for delivery_pk in stale:
+                self.enqueue(delivery_pk)
+            if stale:
+                log.info("grade sweep: enqueued %s deliveries again", len(stale))
+
+        self.deliver_task = deliver
+        self.sweep_task = sweep
+
+    def enqueue(self, delivery_pk: int, eta: datetime | None = None) -> None:
+        """A job to deliver row ``delivery_pk`` now, or at ``eta`` (naive UTC)."""
+        if eta is None:
+            self.deliver_task(delivery_pk)
+        else:
+            self.deliver_task.schedule(args=(delivery_pk,), eta=eta)
+
+    def consumer(self, threads: int = 1, embedded: bool = False) -> Consumer:
+        kind = EmbeddedConsumer if embedded else Consumer
+        return kind(self.huey, workers=threads, worker_type="thread", max_delay=2.0)
+
+    def start_embedded(self) -> None:
+        """Start consumer threads in this process, once (again in a forked child)."""
+        with self._lock:
+            if self._consumer is not None and self._consumer_pid == os.getpid():
+                return
+            self._consumer = self.consumer(embedded=True)
+            self._consumer_pid = os.getpid()
+            self._consumer.start()
+            log.info("grade delivery: consumer thread started in process %s", os.getpid())
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._consumer is not None:
+                self._consumer.stop(graceful=True)
+                self._consumer = None
+
+
+def make_huey(app: Flask) -> Huey:
+    """``RedisHuey`` when ``REDIS_URL`` is set, else ``SqliteHuey`` in the instance folder."""
+    name = app.config.get("GRADE_QUEUE_NAME", "lti_tool.grades")
+    if app.config.get("REDIS_URL"):
+        return RedisHuey(name, url=app.config["REDIS_URL"], results=False, utc=True)
+    filename = os.path.join(app.instance_path, "grade_jobs.sqlite")
+    return SqliteHuey(name, filename=filename, results=False, utc=True)
+
+
+def grade_jobs(app: Flask) -> GradeJobs:
+    """The app's queue, made on first use."""
+    jobs = app.extensions.get(EXTENSION)
+    if jobs is None:
+        jobs = app.extensions.setdefault(EXTENSION, GradeJobs(app))
+    return jobs
+
+
+def deliverer(app: Flask) -> Deliverer:
+    return Deliverer(
+        app.extensions["lti_tool.sessionmaker"], policy=RetryPolicy.from_config(app.config)
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Make the queue and, in ``embedded`` mode, start delivering in this process."""
+    if app.config.get("GRADE_WORKER", "embedded") == "embedded":
+        grade_jobs(app).start_embedded()
+
+
+# ---------------------------------------------------------------------------
+# Enqueue after the caller's commit (transactional outbox).
+
+
+def enqueue_after_commit(session: Session, delivery_pk: int) -> None:
+    """Enqueue ``delivery_pk`` once ``session`` commits; forget it if it rolls back."""
+    session.info.setdefault(SESSION_KEY, []).append(delivery_pk)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    delivery_pks = session.info.pop(SESSION_KEY, None)
+    if not delivery_pks:
+        return
+    if not has_app_context():
+        log.warning("grades released outside an app context: the sweep will deliver them")
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config.get("GRADE_WORKER", "embedded")
+    if mode == "off":
+        return
+    try:
+        jobs = grade_jobs(app)
+        for delivery_pk in delivery_pks:
+            jobs.enqueue(delivery_pk)
+        if mode == "embedded":
+            jobs.start_embedded()
+    except Exception as error:  # the queue is down: the rows wait for the sweep
+        log.warning("could not enqueue grade deliveries (%s); the sweep will", type(error).__name__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(SESSION_KEY, None)
+
+
+def run_worker(app: Flask, threads: int) -> None:
+    """``lti-tool worker``: consume the app's queue in this process until a signal stops it."""
+    grade_jobs(app).consumer(threads).run()
