@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -64,6 +65,23 @@ def require_chromium() -> str:
             pytest.fail("chromium is not installed; scripts/test.sh installs it")
         pytest.skip("chromium is not installed")
     return executable
+
+
+@contextmanager
+def expect_timeout(milliseconds: float) -> Iterator[None]:
+    """Playwright's ``expect`` timeout inside the block, its default (5 s) again after it.
+
+    ``expect.set_options`` changes one setting for the whole process: set for good by one
+    suite, it would change the waits of every suite that runs after it. Each suite sets its
+    own, per test, with this (an autouse fixture in its conftest).
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=milliseconds)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=None)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser import require_chromium, shared_playwright
+from tests.browser import expect_timeout, require_chromium, shared_playwright
 from tests.lti_platform import Platform, RunningServer
 
 from .profiles import Profiles
@@ -18,12 +18,15 @@ from .profiles import Profiles
 EXPECT_TIMEOUT_MS = 15_000
 
 
+@pytest.fixture(autouse=True)
+def expect_timeout_of_this_suite() -> Iterator[None]:
+    with expect_timeout(EXPECT_TIMEOUT_MS):
+        yield
+
+
 @pytest.fixture(scope="session")
 def profiles() -> Iterator[Profiles]:
-    from playwright.sync_api import expect
-
     executable = require_chromium()
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     chromium_profiles = Profiles(shared_playwright(), executable)
     try:
         yield chromium_profiles

@@ -5,11 +5,20 @@ from __future__ import annotations
 import pytest
 
 from scormgen.loader import load_course
-from scormgen.render import render_package_files
-from tests.browser import launch_chromium
-from tests.sco_browser.harness import serve, write_site
+from tests.browser import expect_timeout, launch_chromium
+from tests.sco_browser.harness import CONTENT, serve_course
 
-COURSE = load_course("content")
+# Resolved from the repository, so that the suite runs from any working directory.
+COURSE = load_course(CONTENT)
+
+# Each expectation here waits for one page's own reaction: Playwright's default is plenty.
+EXPECT_TIMEOUT_MS = 5_000
+
+
+@pytest.fixture(autouse=True)
+def expect_timeout_of_this_suite():
+    with expect_timeout(EXPECT_TIMEOUT_MS):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +29,7 @@ def course():
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, course):
     """Base address of a local server with every page of the course and the test LMS."""
-    root = tmp_path_factory.mktemp("site")
-    write_site(root, render_package_files(course, course.sessions, include_pages=True).files)
-    with serve(root) as base:
+    with serve_course(tmp_path_factory.mktemp("site"), course, course.sessions, True) as base:
         yield base
 
 

@@ -15,7 +15,11 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from scormgen.model import Course, Session
+from scormgen.render import render_package_files
+
 ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
 SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -86,3 +90,11 @@ def serve(root: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_course(root: Path, course: Course, sessions: tuple[Session, ...], include_pages: bool):
+    """Render ``sessions`` of ``course`` (and its pages if asked) into ``root`` and serve it."""
+    write_site(root, render_package_files(course, sessions, include_pages=include_pages).files)
+    with serve(root) as base:
+        yield base

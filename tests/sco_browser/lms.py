@@ -63,13 +63,15 @@ class Lms:
         return self.page.evaluate("() => window.cmi()")
 
 
-def first_launch(session) -> dict:
-    """Initial data an LMS gives a SCO the first time (Moodle: entry ab-initio)."""
+def first_launch(sco) -> dict:
+    """Initial data an LMS gives a SCO (a session, or a page: it has no mastery score) the
+    first time (Moodle: entry ab-initio)."""
     data: dict = {
         "core": {**LEARNER, "entry": "ab-initio", "lesson_mode": "normal", "credit": "credit"}
     }
-    if session.mastery_score is not None:
-        data["student_data"] = {"mastery_score": str(session.mastery_score)}
+    mastery_score = getattr(sco, "mastery_score", None)
+    if mastery_score is not None:
+        data["student_data"] = {"mastery_score": str(mastery_score)}
     return data
 
 

@@ -1,23 +1,31 @@
-"""A reflection decides completion only when the content marks it ``required``.
+"""When a SCO tells the LMS it is done.
 
-Learners write about their own mental health: nobody must be pushed to do so to
-pass, so an optional reflection never holds a session back; a required one does.
+A reflection decides completion only when the content marks it ``required``: learners
+write about their own mental health, nobody must be pushed to do so to pass, so an
+optional reflection never holds a session back; a required one does.
+
+A SCO without a knowledge check has no score to pass with (RTE 3.4.2.1.7): the Useful
+Resources page is ``completed`` once opened, a session without questions once read to the
+end or finished.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 
-from scormgen.model import Reflection
-from scormgen.render import render_package_files
+from scormgen.model import Question, Reflection
+from scormgen.render import page_path
 from tests.sco_browser.conftest import COURSE
-from tests.sco_browser.harness import serve, write_site
+from tests.sco_browser.harness import serve_course
 from tests.sco_browser.lms import Lms, first_launch, sco_url
 from tests.sco_browser.test_learner_journey import (
     REFLECTION_TEXT,
     answer_question,
+    assert_clean_calls,
     write_reflection,
 )
 
@@ -34,15 +42,58 @@ def with_first_reflection_required(session):
     return dataclasses.replace(session, blocks=blocks)
 
 
+def without_questions(session):
+    """The session as an author might write it without a knowledge check: nothing to score."""
+    blocks = tuple(b for b in session.blocks if not isinstance(b, Question))
+    return dataclasses.replace(session, blocks=blocks, mastery_score=None)
+
+
+@contextmanager
+def serving_changed(root, session):
+    """The course with ``session`` in place of the shipped one of the same id, served."""
+    sessions = tuple(session if s.id == session.id else s for s in COURSE.sessions)
+    course = dataclasses.replace(COURSE, sessions=sessions)
+    with serve_course(root, course, (session,), False) as base:
+        yield session, base
+
+
 @pytest.fixture(scope="module")
 def required_site(tmp_path_factory):
     session = with_first_reflection_required(SESSION)
-    sessions = tuple(session if s.id == SESSION.id else s for s in COURSE.sessions)
-    course = dataclasses.replace(COURSE, sessions=sessions)
-    root = tmp_path_factory.mktemp("required")
-    write_site(root, render_package_files(course, (session,), include_pages=False).files)
-    with serve(root) as base:
-        yield session, base
+    with serving_changed(tmp_path_factory.mktemp("required"), session) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def no_questions_site(tmp_path_factory):
+    with serving_changed(
+        tmp_path_factory.mktemp("no-questions"), without_questions(SESSION)
+    ) as served:
+        yield served
+
+
+def committed_status(lms: Lms) -> str:
+    """The lesson_status as of the SCO's last successful LMSCommit: what an LMS that
+    stores on commit holds, should the browser go away without LMSFinish."""
+    committed = pending = ""
+    for call in lms.calls():
+        if call["result"] != "true":
+            continue
+        if call["name"] == "LMSSetValue" and call["args"][0] == "cmi.core.lesson_status":
+            pending = call["args"][1]
+        elif call["name"] == "LMSCommit" and pending:
+            committed, pending = pending, ""
+    return committed
+
+
+def assert_left_completed(lms: Lms) -> None:
+    """Completed, not suspended, with no score; every call clean."""
+    core = lms.cmi()["core"]
+    assert core["lesson_status"] == "completed"
+    assert core["exit"] == ""
+    assert core["score"]["raw"] == "", "nothing was scored"
+    assert_clean_calls(lms.calls())
+    assert not lms.console_errors
 
 
 def answer_everything_right(lms: Lms, session) -> None:
@@ -73,3 +124,43 @@ def test_a_required_reflection_holds_completion_until_it_is_saved(context, requi
     write_reflection(lms.content, required, REFLECTION_TEXT)
     assert lms.cmi()["core"]["lesson_status"] == "passed"
     assert not lms.console_errors
+
+
+def test_the_resources_page_is_completed_as_soon_as_it_is_opened(context, site):
+    [page] = COURSE.pages
+    assert page.title == "Useful Resources"
+    assert not any(isinstance(b, Question) for b in page.blocks)
+    lms = Lms.open(context, site)
+    lms.launch("/" + page_path(page), first_launch(page))
+
+    lms.page.wait_for_function("() => window.calls.some(c => c.name === 'LMSCommit')", timeout=5000)
+    assert committed_status(lms) == "completed"
+
+    lms.leave()
+    assert_left_completed(lms)
+
+
+def test_a_session_without_questions_is_completed_when_read_to_the_end(context, no_questions_site):
+    session, base = no_questions_site
+    lms = Lms.open(context, base)
+    lms.launch(sco_url(session), first_launch(session))
+    assert lms.cmi()["core"]["lesson_status"] == "incomplete", "its end is not in view yet"
+
+    lms.content.locator("#finish").scroll_into_view_if_needed()
+
+    lms.page.wait_for_function("() => API.cmi.core.lesson_status === 'completed'", timeout=5000)
+    assert committed_status(lms) == "completed"
+    lms.leave()
+    assert_left_completed(lms)
+
+
+def test_a_session_without_questions_is_completed_by_finishing_it(context, no_questions_site):
+    session, base = no_questions_site
+    lms = Lms.open(context, base)
+    lms.launch(sco_url(session), first_launch(session))
+
+    lms.content.get_by_role("button", name="Finish session").click()
+
+    expect(lms.content.get_by_role("status").filter(has_text="finished")).to_be_visible()
+    assert committed_status(lms) == "completed"
+    assert_left_completed(lms)

@@ -93,6 +93,19 @@ def interactions(cmi: dict) -> list[dict]:
     return [records[key] for key in sorted(records, key=int) if key.isdigit()]
 
 
+def scroll_to_top(lms: Lms, section_id: str) -> int:
+    """Scroll the SCO's page so that the section ``section_id`` starts at the top of the view;
+    returns where it then starts (0 unless the page ends too soon)."""
+    return lms.frame().evaluate(
+        """id => {
+          const section = document.getElementById(id);
+          section.scrollIntoView({ block: "start", behavior: "instant" });  // no smooth scrolling
+          return Math.round(section.getBoundingClientRect().top);
+        }""",
+        section_id,
+    )
+
+
 def assert_clean_calls(calls: list[dict]) -> None:
     names = [c["name"] for c in calls]
     assert names[0] == "LMSInitialize", "LMSInitialize must come before any other call"
@@ -136,6 +149,9 @@ def test_learner_answers_leaves_and_resumes(context, site, session):
         answer_question(lms.content, number, question, right=True)
     if session.reflections:
         write_reflection(lms.content, session.reflections[0], REFLECTION_TEXT)
+    # The learner scrolls back up to the last check they answered, and leaves from there.
+    place = f"q-{first_visit[-1].id}"
+    assert scroll_to_top(lms, place) == 0, "the section can be brought to the top of the view"
     lms.leave()
 
     calls, cmi = lms.calls(), lms.cmi()
@@ -148,7 +164,7 @@ def test_learner_answers_leaves_and_resumes(context, site, session):
     assert core["exit"] == "suspend"
     assert core["score"]["raw"] == "", "no score (and so no mastery override) until all is answered"
     assert CMI_TIMESPAN.match(core["session_time"])
-    assert core["lesson_location"]
+    assert core["lesson_location"] == place, "the section at the top of the view when leaving"
     suspend = cmi["suspend_data"]
     assert 0 < len(suspend) <= worst_case_suspend_data_length(COURSE, session) <= 4096
     records = interactions(cmi)
@@ -182,7 +198,7 @@ def test_learner_answers_leaves_and_resumes(context, site, session):
         box = content.locator(f"#r-{session.reflections[0].id}").get_by_role("textbox")
         expect(box).to_have_value(REFLECTION_TEXT)
     focused = lms.frame().evaluate("() => document.activeElement && document.activeElement.id")
-    assert focused == core["lesson_location"] or core["lesson_location"] == "top"
+    assert focused == place, "coming back, the learner is where they left"
 
     for question in last_visit:
         number = len(questions)

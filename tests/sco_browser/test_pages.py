@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from scormgen.render import page_path, render_package_files
+from scormgen.render import page_path
 from scormgen.suspend import worst_case_suspend_data_length
 from tests.sco_browser.conftest import COURSE
-from tests.sco_browser.harness import AXE, serve, write_site
+from tests.sco_browser.harness import AXE, serve_course
 from tests.sco_browser.lms import Lms, first_launch, sco_url
 from tests.sco_browser.test_learner_journey import accessible_text, interactions
 
@@ -135,9 +135,7 @@ def text_mode_site(tmp_path_factory):
     """The course with reflections_to_lms: text, served on its own."""
     settings = dataclasses.replace(COURSE.settings, reflections_to_lms="text")
     course = dataclasses.replace(COURSE, settings=settings)
-    root = tmp_path_factory.mktemp("text-mode")
-    write_site(root, render_package_files(course, course.sessions, include_pages=False).files)
-    with serve(root) as base:
+    with serve_course(tmp_path_factory.mktemp("text-mode"), course, course.sessions, False) as base:
         yield course, base
 
 

@@ -12,12 +12,13 @@ import scormgen.preview as preview
 from scormgen.build import build
 from scormgen.cli import main
 from scormgen.preview import PreviewError, read_package, start_preview
+from tests.sco_browser.harness import CONTENT
 
 
 @pytest.fixture(scope="module")
 def session_package(tmp_path_factory) -> str:
     output = tmp_path_factory.mktemp("dist")
-    build("content", output, sessions=["course-introduction"])
+    build(CONTENT, output, sessions=["course-introduction"])
     [package] = (output / "sessions").glob("01-*.zip")
     return str(package)
 
@@ -46,6 +47,7 @@ def answer_first_question_and_read_the_panel(context, address):
     return page
 
 
+@pytest.mark.browser
 def test_preview_plays_the_sco_and_shows_calls_and_interactions_live(context, preview_address):
     address, scos = preview_address
     assert [sco.title for sco in scos] == ["Session 1: Course Introduction"]
@@ -57,6 +59,7 @@ def test_preview_plays_the_sco_and_shows_calls_and_interactions_live(context, pr
     expect(page.locator("#calls tr.bad")).to_have_count(0)
 
 
+@pytest.mark.browser
 def test_preview_falls_back_to_a_built_in_api_without_scorm_again(
     context, session_package, monkeypatch, tmp_path
 ):
