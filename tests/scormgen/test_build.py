@@ -19,8 +19,8 @@ from scormgen.validate import validate_package
 from scormgen.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, validate_manifest
 from tests.scormgen.conftest import fake_build, fake_render, short_suspend_data
 from tests.scormgen.content_fixture import SESSION_MD, write_course
+from tests.scormgen.paths import CONTENT
 
-REPO = Path(__file__).resolve().parents[2]
 NS = {"cp": IMSCP_NS, "adlcp": ADLCP_NS}
 SECOND_SESSION = (
     SESSION_MD.replace("id: what-is-recovery", "id: second-session")
@@ -270,11 +270,9 @@ TEXT = (".html", ".htm", ".js", ".css", ".json", ".svg", ".txt", ".xml")
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory) -> Path:
     """The shipped course built twice with the real stages; returns the first output folder."""
-    pytest.importorskip("scormgen.render", reason="the render stage (issue 4) is not there yet")
-    pytest.importorskip("scormgen.suspend", reason="the suspend simulator (issue 4) is not there")
     folder = tmp_path_factory.mktemp("shipped")
-    build(REPO / "content", folder / "one")
-    build(REPO / "content", folder / "two")
+    build(CONTENT, folder / "one")
+    build(CONTENT, folder / "two")
     return folder
 
 
@@ -323,7 +321,7 @@ def test_session_packages_hold_exactly_a_render_of_that_session_alone(shipped):
     from scormgen.loader import load_course
     from scormgen.render import render_package_files
 
-    course = load_course(REPO / "content")
+    course = load_course(CONTENT)
     for session in course.sessions:
         direct = render_package_files(course, (session,), False)
         path = shipped / "one" / "sessions" / session_package_name(session)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -11,11 +10,10 @@ from lxml import etree
 from scormgen.manifest import ManifestInfo, build_manifest, identifier, serialize
 from scormgen.sco import RenderedSco
 from scormgen.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, schema_bytes, validate_manifest
+from tests.scormgen.paths import shared_file
 
 NS = {"cp": IMSCP_NS, "adlcp": ADLCP_NS, "imsmd": IMSMD_NS}
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-GOLF = SHARED / "fixtures" / "scorm12" / "golf_runtime_basic_calls_scorm12.zip"
+GOLF = ("fixtures", "scorm12", "golf_runtime_basic_calls_scorm12.zip")
 
 SCOS = (
     RenderedSco(
@@ -145,17 +143,13 @@ def test_bad_scormtype_breaks_the_adl_schema():
 
 
 def test_a_third_party_scorm12_manifest_validates():
-    if not GOLF.exists():
-        pytest.skip("shared fixtures not beside the repository")
-    with zipfile.ZipFile(GOLF) as archive:
+    with zipfile.ZipFile(shared_file(*GOLF)) as archive:
         document = etree.fromstring(archive.read("imsmanifest.xml"))
     assert validate_manifest(document) == []
 
 
 def test_shipped_schemas_are_byte_for_byte_the_official_files():
-    official = SHARED / "schemas" / "scorm12"
-    if not official.exists():
-        pytest.skip("shared schemas not beside the repository")
+    official = shared_file("schemas", "scorm12")
     shipped = schema_bytes()
     assert sorted(shipped) == sorted(p.name for p in official.glob("*.xsd"))
     for name, data in shipped.items():

@@ -18,8 +18,9 @@ from scormgen.model import (
     TextBlock,
 )
 from scormgen.render import ASSETS, render_package_files, session_path
+from tests.scormgen.paths import CONTENT
 
-COURSE = load_course("content")
+COURSE = load_course(CONTENT)
 AT = SourceLocation("content/sessions/99-test.md", 1)
 URL_REFERENCE = re.compile(rb"https?:|//[A-Za-z0-9]")
 

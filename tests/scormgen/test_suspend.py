@@ -14,8 +14,9 @@ from scormgen.suspend import (
     worst_case_suspend_data,
     worst_case_suspend_data_length,
 )
+from tests.scormgen.paths import CONTENT
 
-COURSE = load_course("content")
+COURSE = load_course(CONTENT)
 AT = SourceLocation("x.md", 1)
 KEYS = "abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -14,9 +14,9 @@ from scormgen.package import zip_bytes
 from scormgen.sco import RenderedSco
 from scormgen.validate import validate_package
 from scormgen.xsd import schema_bytes
+from tests.scormgen.paths import shared_file
 
-REPO = Path(__file__).resolve().parents[2]
-GOLF = REPO.parent / "shared" / "fixtures" / "scorm12" / "golf_runtime_basic_calls_scorm12.zip"
+GOLF = ("fixtures", "scorm12", "golf_runtime_basic_calls_scorm12.zip")
 
 SCO = RenderedSco("intro", "Intro", "sco/intro.html", ("sco/intro.html", "sco/app.js"), 80)
 PAGE = b"<!doctype html><title>Intro</title><script src='app.js'></script>\n"
@@ -57,9 +57,7 @@ def test_a_well_formed_package_has_no_problem(tmp_path):
 
 
 def test_the_golf_sample_passes_with_warnings_for_its_external_links():
-    if not GOLF.exists():
-        pytest.skip("shared fixtures not beside the repository")
-    found = validate_package(GOLF)
+    found = validate_package(shared_file(*GOLF))
     assert [p for p in found if p.level == "error"] == []
     # Its unlisted XSDs at the root are normal for SCORM 1.2: not reported at all.
     assert {p.code for p in found} == {"content.external-url"}
