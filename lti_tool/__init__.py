@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session
 from . import db, errors, security, validation
 from .cache import make_cache
 from .config import Settings, flask_config
-from .registrations import frame_ancestors
+from .keys import KeyCipher
+from .models import Platform
+from .ratelimit import LoginLimits
+from .registrations import platform_origins
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +54,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     app.extensions["lti_tool.cache"] = make_cache(app.config["REDIS_URL"], db_engine(app))
+    app.extensions["lti_tool.login_limits"] = LoginLimits.from_config(app.config)
+    app.extensions["lti_tool.key_cipher"] = KeyCipher.from_setting(
+        app.config["LTI_KEY_ENCRYPTION_KEYS"]
+    )
 
-    def load_frame_ancestors() -> list[str]:
+    def load_frame_origins(platform_pk: int) -> list[str]:
         try:
             with Session(db_engine(app)) as session:
-                return frame_ancestors(session)
+                platform = session.get(Platform, platform_pk)
+                return platform_origins(platform) if platform is not None else []
         except SQLAlchemyError as error:
             # No framing beats no page: e.g. before 'lti-tool db upgrade' has run.
             log.warning(
-                "cannot read the registered platforms for frame-ancestors (%s); "
+                "cannot read the platform's origins for frame-ancestors (%s); "
                 "has 'lti-tool db upgrade' run?",
                 type(error).__name__,
             )
             return []
 
-    security.init_app(app, security.FrameAncestors(load_frame_ancestors))
+    security.init_app(app, security.FramePolicy(load_frame_origins))
     errors.init_app(app)
     validation.init_app(app)
 

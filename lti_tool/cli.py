@@ -18,7 +18,9 @@ from .keys import KeyStore, KeyStoreError
 from .registrations import (
     RegistrationError,
     all_platforms,
+    allow_frame_origin,
     create_registration_token,
+    find_platform,
     register_platform,
 )
 
@@ -112,12 +114,23 @@ def keys_rotate(app: Flask) -> None:
 @click.argument("kid")
 @with_app
 def keys_retire(app: Flask, kid: str) -> None:
-    """Stop publishing the key KID."""
+    """Stop publishing the key KID and delete its private half."""
     try:
         KeyStore(db.get_session()).retire(kid)
     except KeyStoreError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Retired {kid}.")
+    click.echo(f"Retired {kid}; its private key is deleted.")
+
+
+@keys.command("reencrypt")
+@with_app
+def keys_reencrypt(app: Flask) -> None:
+    """Seal every private key with the first key of LTI_KEY_ENCRYPTION_KEYS (rotation)."""
+    try:
+        count = KeyStore(db.get_session()).reencrypt()
+    except KeyStoreError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Re-encrypted {count} private key(s) with the first encryption key.")
 
 
 @main.group()
@@ -147,12 +160,33 @@ def platform_add(app: Flask, **options) -> None:
     """Add or update a registration and its deployments."""
     session = db.get_session()
     try:
-        found = register_platform(session, **options)
+        found = register_platform(
+            session, **options, require_https=not app.config["LTI_ALLOW_INSECURE"]
+        )
     except RegistrationError as error:
         raise click.ClickException(str(error)) from error
     session.commit()
     deployments = ", ".join(d.deployment_id for d in found.deployments) or "none"
     click.echo(f"Registered {found.issuer} (client {found.client_id}); deployments: {deployments}.")
+
+
+@platform.command("allow-origin")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.argument("origin")
+@with_app
+def platform_allow_origin(app: Flask, issuer: str, client_id: str, origin: str) -> None:
+    """Let ORIGIN (e.g. https://school.instructure.com) frame the tool for one platform."""
+    session = db.get_session()
+    found = find_platform(session, issuer, client_id)
+    if found is None:
+        raise click.ClickException(f"no registration for {issuer} with client id {client_id}")
+    try:
+        allow_frame_origin(found, origin)
+    except RegistrationError as error:
+        raise click.ClickException(str(error)) from error
+    session.commit()
+    click.echo(f"{origin} may now frame the tool for {issuer} (client {client_id}).")
 
 
 @platform.command("list")

@@ -6,11 +6,14 @@ turns the result into Flask config. Nothing re-reads the environment per request
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "testing")
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -26,18 +29,38 @@ class Settings:
     LTI_TOOL_ENV: str = "production"
     #: SQLAlchemy URL. Default: SQLite file ``lti_tool.sqlite`` in the Flask instance folder.
     DATABASE_URL: str | None = None
-    #: Signs the launch tokens and CSRF tokens. Required in production.
+    #: Signs the launch tokens and CSRF tokens. Required in production, at least 32 bytes
+    #: (e.g. ``python -c "import secrets; print(secrets.token_urlsafe(48))"``). Outside
+    #: production a random key is made once and kept in the instance folder.
     SECRET_KEY: str | None = None
     #: Redis for the launch cache shared by all processes; without it the cache lives
     #: in the database (shared by every thread and process that uses the same database).
     REDIS_URL: str | None = None
-    #: The tool's public base URL, e.g. ``https://lti.example.edu``. Without it the
-    #: tool derives URLs from each request (fine behind ``ProxyFix`` or in development).
+    #: The tool's public base URL, e.g. ``https://lti.example.edu``. Required in
+    #: production; elsewhere, without it, URLs come from each request's ``Host``.
     LTI_TOOL_URL: str | None = None
     #: Trust ``X-Forwarded-*`` from this many proxies (``ProxyFix``); 0 turns it off.
     PROXY_FIX: int = 0
-    #: Seconds a launch token (the identity carried in pages after a launch) stays valid.
-    LAUNCH_TOKEN_MAX_AGE: int = 3600
+    #: Seconds a launch token (the identity carried in pages after a launch) stays valid;
+    #: an open page renews it silently before then (``/lti/token``).
+    LAUNCH_TOKEN_MAX_AGE: int = 900
+    #: Seconds after the launch beyond which no renewal is given: open the activity again.
+    LAUNCH_SESSION_MAX_AGE: int = 8 * 3600
+    #: Fernet keys (comma-separated, newest first) that encrypt the tool's private keys in
+    #: the database. Required in production. Rotation: put a new key first, run
+    #: ``lti-tool keys reencrypt``, then drop the old key.
+    LTI_KEY_ENCRYPTION_KEYS: str | None = None
+    #: Networks (CIDR, space-separated) the tool may fetch from although they are private,
+    #: loopback or link-local, e.g. ``10.20.0.0/16`` for an LMS on the campus network.
+    #: Default: none in production, any elsewhere.
+    LTI_OUTBOUND_ALLOWED_NETWORKS: str | None = None
+    #: Origins (space-separated) a platform's endpoints may be on besides its issuer's, for
+    #: Dynamic Registration: e.g. ``https://sso.canvaslms.com`` for Instructure's Canvas.
+    LTI_TRUSTED_PLATFORM_ORIGINS: str = ""
+    #: Login initiations allowed per client address and per issuer (``N per minute``;
+    #: ``off`` disables the limit, e.g. for load tests).
+    LTI_LOGIN_RATE_LIMIT_PER_ADDRESS: str = "120 per minute"
+    LTI_LOGIN_RATE_LIMIT_PER_ISSUER: str = "3000 per minute"
     #: Path of the course ``content/`` folder whose activities deep linking offers.
     COURSE_PATH: str | None = None
     #: PostgreSQL schema (search path) of the tool's tables; default: the server's.
@@ -70,16 +93,52 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def instance_secret(instance_path: Path) -> str:
+    """A random secret made on first use and kept (owner-only) in the instance folder."""
+    path = instance_path / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in value.split()]
+    except ValueError as error:
+        raise ConfigError(f"LTI_OUTBOUND_ALLOWED_NETWORKS: {error}") from error
+
+
 def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
     """Check the settings and return the Flask config they imply."""
     env = settings.LTI_TOOL_ENV
     if env not in ENVIRONMENTS:
         raise ConfigError(f"LTI_TOOL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
     secret = settings.SECRET_KEY
-    if not secret:
-        if env == "production":
+    if production:
+        if not secret:
             raise ConfigError("SECRET_KEY must be set in production (LTI_TOOL_ENV=production)")
-        secret = "insecure-development-key"
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production")
+        if not settings.LTI_TOOL_URL:
+            raise ConfigError(
+                "LTI_TOOL_URL must be set in production: the tool's public https:// base URL"
+            )
+        if not settings.LTI_KEY_ENCRYPTION_KEYS:
+            raise ConfigError(
+                "LTI_KEY_ENCRYPTION_KEYS must be set in production: it encrypts the tool's "
+                "private keys in the database (see README, Security)"
+            )
+    elif not secret:
+        # Never a key known from the source: a random one, kept for this instance folder.
+        secret = instance_secret(Path(instance_path))
+    networks = settings.LTI_OUTBOUND_ALLOWED_NETWORKS
+    if networks is None:
+        networks = "" if production else "0.0.0.0/0 ::/0"
     database_url = settings.DATABASE_URL or (
         "sqlite:///" + str(Path(instance_path) / "lti_tool.sqlite")
     )
@@ -100,6 +159,12 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
         "GRADE_DELIVERY_ATTEMPTS": settings.GRADE_DELIVERY_ATTEMPTS,
         "GRADE_RETRY_SECONDS": settings.GRADE_RETRY_SECONDS,
         "GRADE_RETRY_MAX_SECONDS": settings.GRADE_RETRY_MAX_SECONDS,
+        "LAUNCH_SESSION_MAX_AGE": settings.LAUNCH_SESSION_MAX_AGE,
+        "LTI_KEY_ENCRYPTION_KEYS": settings.LTI_KEY_ENCRYPTION_KEYS,
+        "LTI_OUTBOUND_ALLOWED_NETWORKS": parse_networks(networks),
+        "LTI_TRUSTED_PLATFORM_ORIGINS": settings.LTI_TRUSTED_PLATFORM_ORIGINS.split(),
+        "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": settings.LTI_LOGIN_RATE_LIMIT_PER_ADDRESS,
+        "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": settings.LTI_LOGIN_RATE_LIMIT_PER_ISSUER,
         # Plain-HTTP platforms and non-Secure cookies: development and tests only.
         "LTI_ALLOW_INSECURE": env != "production",
         "MAX_CONTENT_LENGTH": 1024 * 1024,

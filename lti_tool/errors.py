@@ -40,7 +40,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        return error_page(status, MESSAGES.get(status))
+        body, status = error_page(status, MESSAGES.get(status))
+        # Keep what the exception says in headers: 405's Allow, 401's WWW-Authenticate.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # pragma: no cover - exercised only by bugs

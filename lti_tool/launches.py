@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .lti.claims_schema import clean_text
 from .models import Context, Deployment, Membership, Platform, ResourceLink, User, utcnow
 from .roles import role_from_claims
 from .security import LaunchIdentity
@@ -25,7 +26,7 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 def _text(value: Any, limit: int = 255) -> str:
-    return str(value)[:limit] if value is not None else ""
+    return clean_text(value, limit)
 
 
 def display_name(claims: Mapping[str, Any]) -> str:
@@ -64,7 +65,7 @@ class LaunchRecorder:
 
         user = session.scalar(select(User).where(User.issuer == issuer, User.sub == claims["sub"]))
         if user is None:
-            user = User(issuer=issuer, sub=_text(claims["sub"]))
+            user = User(issuer=issuer, sub=claims["sub"])
             session.add(user)
         user.name = display_name(claims) or user.name
 
@@ -78,9 +79,7 @@ class LaunchRecorder:
                 )
             )
             if context is None:
-                context = Context(
-                    deployment_id=deployment.id, context_id=_text(context_claim["id"])
-                )
+                context = Context(deployment_id=deployment.id, context_id=context_claim["id"])
                 session.add(context)
             context.title = _text(context_claim.get("title")) or context.title
             context.label = _text(context_claim.get("label")) or context.label
@@ -102,9 +101,7 @@ class LaunchRecorder:
                 )
             )
             if link is None:
-                link = ResourceLink(
-                    deployment_id=deployment.id, resource_link_id=_text(link_claim["id"])
-                )
+                link = ResourceLink(deployment_id=deployment.id, resource_link_id=link_claim["id"])
                 session.add(link)
             link.title = _text(link_claim.get("title")) or link.title
             link.ags_lineitem_url = (claims.get(AGS_CLAIM) or {}).get(

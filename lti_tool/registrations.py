@@ -35,7 +35,12 @@ class RegistrationError(ValueError):
 
 def origin_of(url: str) -> str | None:
     """``scheme://host[:port]`` of an absolute http(s) URL, else ``None``."""
-    parts = urlsplit(url)
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}"
@@ -53,10 +58,12 @@ def register_platform(
     auth_audience: str | None = None,
     name: str = "",
     frame_origins: Iterable[str] = (),
+    require_https: bool = False,
 ) -> Platform:
     """Create or update the registration (``issuer``, ``client_id``) and add deployments.
 
-    The caller commits. Existing deployments are kept; new ids are added.
+    The caller commits. Existing deployments are kept; new ids are added. With
+    ``require_https`` (production) every endpoint must be an https:// URL.
     """
     for field, value in {
         "issuer": issuer,
@@ -74,6 +81,8 @@ def register_platform(
     }.items():
         if origin_of(url) is None:
             raise RegistrationError(f"{field} must be an absolute http(s) URL: {url!r}")
+        if require_https and not url.startswith("https://"):
+            raise RegistrationError(f"{field} must use https:// in production: {url!r}")
     extra_origins = []
     for origin in frame_origins:
         checked = origin_of(origin)
@@ -144,25 +153,25 @@ def platform_origins(platform: Platform) -> list[str]:
     return list(dict.fromkeys(o for o in map(origin_of, candidates) if o))
 
 
-def learn_frame_origins(platform: Platform, urls: Iterable[str | None]) -> bool:
-    """Add the origins of ``urls`` (from a verified launch) to where ``platform`` frames us.
+def unknown_origins(platform: Platform, urls: Iterable[str | None]) -> list[str]:
+    """The origins of ``urls`` that may not frame the tool for ``platform``.
 
     Canvas frames tools from each institution's own domain, which neither its issuer
-    nor its login URL tells. Returns whether anything was added; the caller commits.
+    nor its login URL tells; a launch's ``return_url`` shows it, but a launch only
+    reports it: an administrator allows it (``lti-tool platform allow-origin``).
     """
     known = platform_origins(platform)
-    new = [o for o in (origin_of(url) for url in urls if url) if o and o not in known]
-    if new:
-        platform.frame_origins = " ".join([*platform.frame_origins.split(), *dict.fromkeys(new)])
-    return bool(new)
+    found = (origin_of(url) for url in urls if isinstance(url, str) and url)
+    return list(dict.fromkeys(o for o in found if o and o not in known))
 
 
-def frame_ancestors(session: Session) -> list[str]:
-    """Origins of every registered platform, for CSP ``frame-ancestors``."""
-    origins: dict[str, None] = {}
-    for platform in session.scalars(select(Platform)):
-        origins.update(dict.fromkeys(platform_origins(platform)))
-    return list(origins)
+def allow_frame_origin(platform: Platform, origin: str) -> None:
+    """Let ``origin`` frame the tool for ``platform`` (an administrator's decision)."""
+    checked = origin_of(origin)
+    if checked is None or checked != origin.rstrip("/"):
+        raise RegistrationError(f"not an http(s) origin (scheme://host[:port]): {origin!r}")
+    if checked not in platform_origins(platform):
+        platform.frame_origins = " ".join([*platform.frame_origins.split(), checked])
 
 
 # ---------------------------------------------------------------------------
@@ -181,9 +190,14 @@ def create_registration_token(session: Session, valid_for: timedelta) -> str:
     return token
 
 
+#: Registrations one token may try: a refused one gives the token back until then, so an
+#: administrator can retry, but the link is no open-ended probe of what the tool can reach.
+MAX_REGISTRATION_ATTEMPTS = 3
+
+
 def consume_registration_token(session: Session, token: str | None) -> bool:
     """Use up ``token``: true once for a valid, unexpired, unused token, then never again."""
-    if not token:
+    if not token or not isinstance(token, str) or len(token) > 256:
         return False
     now = utcnow()
     result = session.execute(
@@ -192,8 +206,9 @@ def consume_registration_token(session: Session, token: str | None) -> bool:
             RegistrationToken.token_hash == _hash(token),
             RegistrationToken.used_at.is_(None),
             RegistrationToken.expires_at > now,
+            RegistrationToken.attempts < MAX_REGISTRATION_ATTEMPTS,
         )
-        .values(used_at=now)
+        .values(used_at=now, attempts=RegistrationToken.attempts + 1)
     )
     session.commit()
     return result.rowcount == 1
@@ -204,11 +219,15 @@ def release_registration_token(session: Session, token: str) -> None:
 
     The token is consumed before the platform is contacted, so two registrations can
     never race on one link; when the platform says no, the administrator may retry
-    with the same link instead of asking for a new one.
+    with the same link instead of asking for a new one, up to
+    ``MAX_REGISTRATION_ATTEMPTS`` tries in all.
     """
     session.execute(
         update(RegistrationToken)
-        .where(RegistrationToken.token_hash == _hash(token))
+        .where(
+            RegistrationToken.token_hash == _hash(token),
+            RegistrationToken.attempts < MAX_REGISTRATION_ATTEMPTS,
+        )
         .values(used_at=None)
     )
     session.commit()

@@ -14,7 +14,7 @@ from ..security import requires
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def index():
     platform = db.get_session().get(Platform, g.launch.platform_pk)

@@ -11,7 +11,7 @@ from ..security import requires
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @requires(Role.LEARNER)
 def index():
     return render_page("assignments/index.html")

@@ -14,7 +14,7 @@ from ..security import requires
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @requires(Role.INSTRUCTOR)
 def index():
     session = db.get_session()

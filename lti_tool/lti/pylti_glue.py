@@ -16,8 +16,9 @@ Views use these through ``LtiServices`` (``services()``), built per request.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
-import hmac
+import json
 import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,7 +35,7 @@ from pylti1p3.contrib.flask import (
 )
 from pylti1p3.deployment import Deployment as PyltiDeployment
 from pylti1p3.dynamic_registration import DynamicRegistration
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.launch_data_storage.cache import CacheDataStorage
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
@@ -45,6 +46,9 @@ from ..cache import Cache
 from ..keys import KeyStore, SigningKey
 from ..models import Platform
 from ..registrations import find_deployment, find_platform, origin_of, register_platform
+from ..security import same_text
+from . import claims_schema
+from .outbound import GuardedSession
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,9 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 STATE_TTL = 600  # seconds between login initiation and launch
 CLOCK_LEEWAY = 60  # seconds of clock skew accepted on iat/exp
 KEY_SET_TTL = 3600  # platform JWKS cached this long; an unknown kid refetches once
-HTTP_TIMEOUT = 10
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
 AGS_SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
     "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
@@ -85,18 +91,9 @@ class PlatformStorageNeeded(Exception):
         self.new_window_url = new_window_url
 
 
-class TimeoutSession(requests.Session):
-    """requests with a timeout on every call (pylti1p3 sets none)."""
-
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", HTTP_TIMEOUT)
-        return super().request(method, url, *args, **kwargs)
-
-
 def http_session() -> requests.Session:
-    session = TimeoutSession()
-    session.headers["User-Agent"] = "lti-tool (pylti1p3)"
-    return session
+    """The guarded session for every request to a platform (see ``outbound``)."""
+    return GuardedSession(current_app.config["LTI_OUTBOUND_ALLOWED_NETWORKS"])
 
 
 # ---------------------------------------------------------------------------
@@ -110,6 +107,8 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         self._session = session
         self._keys = keys
         self._signing_key: SigningKey | None = None
+        #: The registration last looked up: whose origins may frame this request's page.
+        self.found_platform: Platform | None = None
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -123,7 +122,12 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         return self._signing_key
 
     def platform(self, iss: str, client_id: str | None) -> Platform | None:
-        return find_platform(self._session, iss, client_id)
+        if not isinstance(iss, str) or not (client_id is None or isinstance(client_id, str)):
+            return None
+        found = find_platform(self._session, iss, client_id)
+        if found is not None:
+            self.found_platform = found
+        return found
 
     def _registration(self, platform: Platform | None) -> Registration | None:
         if platform is None:
@@ -328,8 +332,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         entry = self._cache.get(state_key(state))
         if entry is None:
             raise LaunchRefused("This launch has expired or has already been used.")
+        # Whose frame this page is in, for its frame-ancestors even when it is a refusal.
+        self._tool_config.platform(entry.get("iss"), entry.get("client_id"))
         cookie = self._cookie_service.get_cookie(state)
-        if cookie is not None and hmac.compare_digest(cookie, state):
+        if cookie is not None and same_text(cookie, state):
             return self
         if entry.get("storage_target"):
             proof = self._get_request_param("lti_storage_value")
@@ -343,13 +349,48 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             # Only our own relay page may present the platform's copy: a cross-site
             # form could post the same fields, but browsers mark it cross-site.
             same_origin = request.headers.get("Sec-Fetch-Site") == "same-origin"
-            if same_origin and hmac.compare_digest(proof, state):
+            if same_origin and same_text(proof, state):
                 return self
             raise LaunchRefused("The platform's storage did not confirm this launch.")
         raise LaunchRefused(
             "This launch was not started from this browser (its state cookie is missing).",
             new_window_url=new_window_url(entry),
         )
+
+    def validate_jwt_format(self):
+        """Three base64url parts whose header and body are JSON objects, ``iss`` a string."""
+        parts = self._get_id_token().split(".")
+        if len(parts) != 3:
+            raise LaunchRefused("The id_token is not a JWT (it must have 3 parts).", 400)
+        try:
+            header = json.loads(self.urlsafe_b64decode(parts[0]))
+            body = json.loads(self.urlsafe_b64decode(parts[1]))
+        except (ValueError, UnicodeError, binascii.Error) as error:
+            raise LaunchRefused("The id_token can't be decoded.", 400) from error
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            raise LaunchRefused("The id_token's header and body must be JSON objects.", 400)
+        problem = claims_schema.identity_problem(body)
+        if problem:
+            raise LaunchRefused(f"The id_token is malformed: {problem}", 400)
+        self._jwt = {"header": header, "body": body}
+        return self
+
+    def fetch_public_key(self, key_set_url: str):
+        """The platform's key set; what went wrong is logged, the page says only that."""
+        try:
+            key_set = super().fetch_public_key(key_set_url)
+        except LtiException as error:
+            log.warning("cannot read the key set of %s: %s", self._registration.get_issuer(), error)
+            raise LaunchRefused(
+                "The platform's public keys could not be read. Ask its administrator to "
+                "check the tool's registration.",
+                401,
+            ) from error
+        keys = key_set.get("keys") if isinstance(key_set, dict) else None
+        if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+            log.warning("the key set of %s is not a JWKS", self._registration.get_issuer())
+            raise LaunchRefused("The platform's public keys are not a valid key set.", 401)
+        return key_set
 
     def get_public_key(self):
         """The platform key for the token's ``kid``; an unknown kid refetches the JWKS once."""
@@ -410,7 +451,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if entry is None:
             raise LaunchRefused("This launch has already been used.")
         nonce = self._get_jwt_body().get("nonce")
-        if not nonce or not hmac.compare_digest(str(nonce), str(entry.get("nonce", ""))):
+        if not same_text(nonce, str(entry.get("nonce", ""))):
             raise LaunchRefused("The id_token's nonce does not belong to this login.")
         if (
             entry.get("iss") != self._registration.get_issuer()
@@ -440,6 +481,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             # LTI 1.3 core 5.4.1: a context claim must carry an id; two courses without one
             # would share every record of the tool.
             raise LaunchRefused("The launch's context claim has no id.", 400)
+        problem = claims_schema.launch_problem(body)
+        if problem:
+            raise LaunchRefused(f"The launch is malformed: {problem}", 400)
         try:
             return super().validate_message()
         except LtiException as error:
@@ -525,40 +569,71 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(configuration, dict):
             raise LaunchRefused("The platform's openid-configuration is not a JSON object.", 400)
         # LTI-DR §3.5.1: the issuer's URL must prefix the configuration URL's origin.
-        issuer = configuration.get("issuer", "")
-        if origin_of(issuer) is None or origin_of(url) != origin_of(issuer):
+        issuer_origin = origin_of(configuration.get("issuer"))
+        if issuer_origin is None or not self._platform_origin(origin_of(url), issuer_origin):
             raise LaunchRefused(
                 "The openid-configuration's issuer does not match where it was served from.", 400
             )
-        for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-            if not self._allowed_url(configuration.get(field, "")):
+        for field in ENDPOINTS:
+            endpoint = configuration.get(field)
+            if not self._allowed_url(endpoint):
                 raise LaunchRefused(f"The platform's {field} is missing or not HTTPS.", 400)
-        if not self._allowed_url(configuration.get("registration_endpoint", "")):
-            raise LaunchRefused("The platform offers no registration endpoint.", 400)
+            # Endpoints elsewhere than the issuer would let whoever can place one JSON file
+            # on the LMS's origin choose where launches are verified from.
+            if not self._platform_origin(origin_of(endpoint), issuer_origin):
+                raise LaunchRefused(
+                    f"The platform's {field} is not on the issuer's origin "
+                    "(an administrator can trust it: LTI_TRUSTED_PLATFORM_ORIGINS).",
+                    400,
+                )
+        if not isinstance(configuration.get(PLATFORM_CONFIGURATION, {}), dict):
+            raise LaunchRefused("The platform's LTI configuration is not a JSON object.", 400)
         return configuration
 
-    def _allowed_url(self, url: str) -> bool:
-        origin = origin_of(url or "")
+    def _platform_origin(self, origin: str | None, issuer_origin: str) -> bool:
+        trusted = current_app.config["LTI_TRUSTED_PLATFORM_ORIGINS"]
+        return origin is not None and (origin == issuer_origin or origin in trusted)
+
+    def _allowed_url(self, url: object) -> bool:
+        origin = origin_of(url) if isinstance(url, str) else None
         return origin is not None and (origin.startswith("https://") or self._allow_insecure)
 
     def complete_registration(self, openid_configuration, openid_registration):
-        tool_configuration = openid_registration.get(
-            "https://purl.imsglobal.org/spec/lti-tool-configuration", {}
-        )
-        deployment_id = tool_configuration.get("deployment_id")
-        platform_configuration = openid_configuration.get(
-            "https://purl.imsglobal.org/spec/lti-platform-configuration", {}
-        )
+        if not isinstance(openid_registration, dict):
+            raise LaunchRefused("The platform's registration answer is not a JSON object.", 400)
+        tool_configuration = openid_registration.get(TOOL_CONFIGURATION)
+        client_id = openid_registration.get("client_id")
+        if isinstance(client_id, int) and not isinstance(client_id, bool):
+            client_id = str(client_id)
+        deployment_id = (tool_configuration or {}).get("deployment_id")
+        if not isinstance(tool_configuration, dict) or claims_schema.registration_problem(
+            client_id, deployment_id
+        ):
+            raise LaunchRefused(
+                "The platform's registration answer lacks a valid client_id or deployment_id.",
+                400,
+            )
+        issuer = openid_configuration["issuer"]
+        if find_platform(self._session, issuer, client_id) is not None:
+            # Re-registering an existing client would replace where its launches are
+            # verified from: an administrator does that deliberately, with the CLI.
+            raise LaunchRefused(
+                "This platform is already registered with that client id. To change its "
+                "registration, the tool's administrator uses 'lti-tool platform add'.",
+                409,
+            )
+        platform_configuration = openid_configuration.get(PLATFORM_CONFIGURATION) or {}
+        name = platform_configuration.get("product_family_code")
         self.platform = register_platform(
             self._session,
-            issuer=openid_configuration["issuer"],
-            client_id=str(openid_registration["client_id"]),
+            issuer=issuer,
+            client_id=client_id,
             auth_login_url=openid_configuration["authorization_endpoint"],
             auth_token_url=openid_configuration["token_endpoint"],
-            auth_audience=openid_configuration.get("authorization_server"),
+            auth_audience=_optional_url(openid_configuration.get("authorization_server")),
             key_set_url=openid_configuration["jwks_uri"],
             deployment_ids=[str(deployment_id)] if deployment_id else [],
-            name=platform_configuration.get("product_family_code", ""),
+            name=name if isinstance(name, str) else "",
             frame_origins=[origin_of(self._openid_configuration) or ""],
         )
         self._session.commit()
@@ -567,10 +642,23 @@ class ToolDynamicRegistration(DynamicRegistration):
     def register(self):
         try:
             return super().register()
+        except LaunchRefused:
+            raise
         except AssertionError as error:
-            raise LaunchRefused(f"The platform's answer is not LTI: {error}", 400) from error
-        except (requests.RequestException, ValueError) as error:
-            raise LaunchRefused(f"The platform could not be reached: {error}", 400) from error
+            log.info("registration answer not understood: %s", error)
+            raise LaunchRefused("The platform's answer is not an LTI registration.", 400) from error
+        except LtiServiceException as error:
+            log.warning("registration refused by the platform: %s", error)
+            raise LaunchRefused("The platform refused the registration.", 400) from error
+        except (requests.RequestException, LtiException, ValueError, TypeError) as error:
+            # Details (addresses, answers) go to the log only: shown to whoever holds the
+            # link, they would map the network the tool can reach.
+            log.warning("registration failed: %s: %s", type(error).__name__, error)
+            raise LaunchRefused("The platform could not be reached or understood.", 400) from error
+
+
+def _optional_url(value: object) -> str | None:
+    return value if isinstance(value, str) and origin_of(value) else None
 
 
 # ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ manual configuration), ``/lti/deep-link`` (the deep-linking answer).
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import (
     Blueprint,
@@ -29,15 +28,22 @@ from ..launches import LaunchRecorder
 from ..models import ResourceLink
 from ..registrations import (
     consume_registration_token,
-    find_platform,
-    learn_frame_origins,
     origin_of,
     release_registration_token,
+    unknown_origins,
 )
 from ..roles import Role
-from ..security import content_security_policy, csrf_token, issue_token, requires
+from ..security import (
+    content_security_policy,
+    csrf_token,
+    frame_policy,
+    renew_token,
+    requires,
+    start_session,
+    token_from_request,
+)
 from ..validation import deep_link_choice
-from . import targets
+from . import edge, targets
 from .pylti_glue import (
     AGS_SCOPES,
     CLAIM,
@@ -51,28 +57,45 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
-STORAGE_TARGET = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+DEEP_LINK_OPEN = "deep-link-open:"
 
 
-def _invalidate_frame_ancestors() -> None:
-    current_app.extensions["lti_tool.frame_ancestors"].invalidate()
+def _invalidate_frame_policy() -> None:
+    frame_policy().invalidate()
+
+
+def _frame_for(lti) -> None:
+    """Let the platform this request came from (if it is registered) frame the answer."""
+    found = lti.tool_conf.found_platform
+    if found is not None:
+        g.frame_platform_pk = found.id
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """OIDC third-party initiated login: send the browser to the platform's auth endpoint."""
+    params = request.values
+    problem = edge.problem(params, edge.LOGIN_PARAMS)
+    if problem:
+        return error_page(400, problem, "Login refused")
+    limits = current_app.extensions["lti_tool.login_limits"]
+    if not limits.allow_login(request.remote_addr or "", params.get("iss", "")):
+        log.warning("login initiation rate limit reached (issuer %.80s)", params.get("iss", ""))
+        response = make_response(
+            error_page(429, "Too many sign-ins at once. Wait a minute, then try again.")
+        )
+        response.headers["Retry-After"] = "60"
+        return response
     lti = services()
     oidc = lti.oidc_login()
-    params = request.values
     storage_target = params.get("lti_storage_target")
-    if storage_target is not None and not STORAGE_TARGET.match(storage_target):
-        return error_page(400, "The login names an invalid lti_storage_target.")
     try:
         if storage_target and not params.get("lti1p3_new_window"):
             # LTI platform storage: keep the state in the platform's frame as well as
             # in a cookie, so that a browser blocking our cookie can still launch.
             oidc.storage_target = storage_target
             redirect = oidc.get_redirect_object(lti.launch_url())
+            _frame_for(lti)
             response = make_response(
                 render_template(
                     "lti/storage_login.html",
@@ -97,19 +120,26 @@ def login():
                 click_msg="Open the activity in a new window",
                 loading_msg="Loading…",
             )
-        return oidc.redirect(lti.launch_url())
+        response = oidc.redirect(lti.launch_url())
+        _frame_for(lti)
+        return response
     except (OIDCException, LtiException) as error:
         log.info("login refused: %s", error)
+        _frame_for(lti)
         return error_page(400, f"The login could not start: {error}", "Login refused")
 
 
 @bp.route("/launch", methods=["POST"])
 def launch():
+    problem = edge.problem(request.form, edge.LAUNCH_PARAMS)
+    if problem:
+        return error_page(400, problem, "Launch refused")
     lti = services()
     message_launch = lti.message_launch()
     try:
         message_launch.validate()
     except PlatformStorageNeeded as need:
+        _frame_for(lti)
         return render_template(
             "lti/storage_launch.html",
             id_token=request.form.get("id_token", ""),
@@ -119,11 +149,13 @@ def launch():
         )
     except LaunchRefused as refusal:
         log.info("launch refused: %s", refusal)
+        _frame_for(lti)
         return error_page(
             refusal.status, str(refusal), "Launch refused", new_window_url=refusal.new_window_url
         )
     except LtiException as error:
         log.info("launch refused: %s", error)
+        _frame_for(lti)
         return error_page(401, f"The launch could not be verified: {error}", "Launch refused")
 
     claims = message_launch.get_launch_data()
@@ -132,8 +164,9 @@ def launch():
     identity = LaunchRecorder(session).record(
         message_launch.get_launch_id(), issuer, client_id, claims
     )
-    _learn_frame_origins(session, issuer, client_id, claims)
-    token = issue_token(identity)
+    g.frame_platform_pk = identity.platform_pk
+    _report_unknown_frame_origins(lti.tool_conf.found_platform, claims)
+    token = start_session(identity)
     g.lti_token = token
     context = {
         "identity": identity,
@@ -144,6 +177,10 @@ def launch():
     if claims.get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
         if identity.role_enum < Role.INSTRUCTOR:
             return error_page(403, "Only instructors can add this tool's activities.")
+        # One answer per deep-linking request: the platform adds what it receives each time.
+        lti.cache.set(
+            DEEP_LINK_OPEN + identity.launch_id, True, current_app.config["LAUNCH_SESSION_MAX_AGE"]
+        )
         page = render_template("lti/deep_link.html", activities=activities.available(), **context)
     else:
         page = _open_activity(session, identity, token) or render_template(
@@ -179,16 +216,28 @@ def _claims_view(claims) -> dict[str, str]:
     }
 
 
-def _learn_frame_origins(session, issuer: str, client_id: str, claims) -> None:
+def _report_unknown_frame_origins(platform, claims) -> None:
+    """Log origins the platform returns to that may not frame the tool: only an
+    administrator allows one (Canvas frames tools from each institution's domain)."""
     settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
     urls = [
         (claims.get(CLAIM + "launch_presentation") or {}).get("return_url"),
         (settings or {}).get("deep_link_return_url"),
     ]
-    platform = find_platform(session, issuer, client_id)
-    if platform is not None and learn_frame_origins(platform, urls):
-        session.commit()
-        _invalidate_frame_ancestors()
+    if platform is None:
+        return
+    for origin in unknown_origins(platform, urls):
+        log.warning(
+            "platform %s (client %s) returns to %s, which may not frame the tool; if that is "
+            "the platform's own site, allow it: lti-tool platform allow-origin --issuer %s "
+            "--client-id %s %s",
+            platform.issuer,
+            platform.client_id,
+            origin,
+            platform.issuer,
+            platform.client_id,
+            origin,
+        )
 
 
 @bp.post("/deep-link")
@@ -198,6 +247,12 @@ def deep_link():
     known = {activity.key: activity for activity in activities.available()}
     selected = [known[key] for key in deep_link_choice(request.form, known)]
     lti = services()
+    if lti.cache.take(DEEP_LINK_OPEN + g.launch.launch_id) is None:
+        return error_page(
+            409,
+            "These activities have already been sent to your course. To add more, start "
+            "again from the course's 'add activity' page.",
+        )
     try:
         restored = lti.restored_launch(g.launch.launch_id)
         deep_link = restored.get_deep_link()
@@ -223,12 +278,28 @@ def deep_link():
             jwt=deep_link.get_response_jwt(resources),
         )
     )
-    frame = current_app.extensions["lti_tool.frame_ancestors"].get()
+    frame = frame_policy().origins(g.launch.platform_pk)
     form_origin = origin_of(return_url)
     response.headers["Content-Security-Policy"] = content_security_policy(
         frame, [form_origin] if form_origin else []
     )
     return response
+
+
+@bp.post("/token")
+@requires(Role.LEARNER)
+def renew():
+    """A fresh launch token for an open page (``static/session.js``), while the session lasts."""
+    token = renew_token(token_from_request() or "")
+    if token is None:
+        return jsonify({"error": "Open the activity again from your course."}), 401
+    return jsonify(
+        {
+            "token": token,
+            "csrf_token": csrf_token(token),
+            "expires_in": current_app.config["LAUNCH_TOKEN_MAX_AGE"],
+        }
+    )
 
 
 @bp.get("/jwks.json")
@@ -239,6 +310,9 @@ def jwks():
 @bp.get("/register")
 def register():
     """LTI Dynamic Registration initiation, allowed once per ``lti-tool register-url`` token."""
+    problem = edge.problem(request.args, edge.REGISTER_PARAMS)
+    if problem:
+        return error_page(400, problem, "Registration")
     openid_configuration = request.args.get("openid_configuration")
     if not openid_configuration:
         return error_page(
@@ -262,14 +336,7 @@ def register():
         session.rollback()
         release_registration_token(session, request.args["token"])
         return error_page(refusal.status, str(refusal), "Registration failed")
-    except LtiException as error:
-        log.info("registration failed: %s", error)
-        session.rollback()
-        release_registration_token(session, request.args["token"])
-        return error_page(
-            400, f"The platform refused the registration: {error}", "Registration failed"
-        )
-    _invalidate_frame_ancestors()
+    _invalidate_frame_policy()
     response = make_response(render_template("lti/registered.html", platform=platform))
     # The platform shows this page in its own frame before we knew its origin.
     response.headers["Content-Security-Policy"] = content_security_policy(["*"], [])

@@ -31,7 +31,7 @@ def test_an_instructor_is_shown_as_instructor_with_a_link_to_the_instructor_view
     response = launch(connected.platform, user=INSTRUCTOR)
 
     assert 'id="launch-role">Instructor<' in response.text
-    assert "/instructor/?lti_token=" in response.text
+    assert 'action="/instructor/"' in response.text
 
 
 def test_a_launch_can_be_initiated_by_post_as_well_as_get(connected):
@@ -142,11 +142,33 @@ def test_many_launches_from_one_browser_leave_no_cookies_behind(connected):
     assert left == []
 
 
-def test_a_launch_teaches_the_tool_where_the_platform_frames_it(connected, client):
-    school = "https://school.example.edu"
-    presentation = {"document_target": "iframe", "return_url": school + "/courses/1"}
+def test_a_launch_never_teaches_the_tool_to_be_framed_by_another_origin(connected, client, caplog):
+    elsewhere = "https://school.example.edu"
+    presentation = {"document_target": "iframe", "return_url": elsewhere + "/courses/1"}
     launch(connected.platform, claims={CLAIM_LAUNCH_PRESENTATION: presentation})
 
-    csp = client.get("/").headers["Content-Security-Policy"]
+    page = launch(connected.platform)
 
+    assert elsewhere not in page.headers["Content-Security-Policy"]
+    assert f"lti-tool platform allow-origin --issuer {connected.platform.issuer}" in caplog.text
+
+
+def test_an_administrator_allows_another_framing_origin_for_one_platform(connected, runner):
+    school = "https://school.example.edu"
+
+    result = runner.invoke(
+        [
+            "platform",
+            "allow-origin",
+            "--issuer",
+            connected.platform.issuer,
+            "--client-id",
+            connected.client_id,
+            school,
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    connected.app.extensions["lti_tool.frame_policy"].invalidate()
+    csp = launch(connected.platform).headers["Content-Security-Policy"]
     assert school in csp.split("frame-ancestors", 1)[1]

@@ -12,7 +12,7 @@ from lti_tool.activities import Activity
 from tests.lti_platform import ADMINISTRATOR, INSTRUCTOR, launch
 from tests.lti_platform.claims import DEEP_LINKING_REQUEST
 
-from .helpers import launch_token
+from .helpers import launch_token, post_with_token
 
 
 class Structure(HTMLParser):
@@ -52,7 +52,7 @@ def test_the_public_pages_are_well_formed(client):
 def test_the_pages_after_a_launch_are_well_formed(connected, client, path):
     token = launch_token(launch(connected.platform, user=ADMINISTRATOR).text)
 
-    assert_accessible_structure(client.get(path, query_string={"lti_token": token}).text)
+    assert_accessible_structure(post_with_token(client, path, token).text)
 
 
 def test_the_landing_and_deep_linking_pages_are_well_formed(connected):

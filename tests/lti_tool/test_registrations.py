@@ -13,8 +13,9 @@ from lti_tool.registrations import (
     create_registration_token,
     find_deployment,
     find_platform,
-    frame_ancestors,
+    platform_origins,
     register_platform,
+    release_registration_token,
 )
 
 MOODLE = {
@@ -66,19 +67,39 @@ def test_a_non_http_url_is_refused(session):
         register_platform(session, **{**MOODLE, "auth_login_url": "javascript:alert(1)"})
 
 
-def test_frame_ancestors_are_the_origins_of_issuer_login_and_extra_origins(session):
-    register_platform(
+def test_a_platforms_framing_origins_are_its_issuer_login_and_extra_origins(session):
+    platform = register_platform(
         session,
         **{**MOODLE, "issuer": "https://canvas.instructure.com"},
         frame_origins=["https://school.instructure.com"],
     )
     session.commit()
 
-    assert frame_ancestors(session) == [
+    assert platform_origins(platform) == [
         "https://canvas.instructure.com",
         "https://moodle.example.edu",
         "https://school.instructure.com",
     ]
+
+
+def test_production_registrations_refuse_plain_http_endpoints(session):
+    with pytest.raises(RegistrationError, match="key_set_url must use https"):
+        register_platform(
+            session,
+            **{**MOODLE, "key_set_url": "http://moodle.example.edu/certs.php"},
+            require_https=True,
+        )
+
+
+def test_a_registration_token_allows_three_attempts_in_all(session):
+    token = create_registration_token(session, timedelta(hours=1))
+    session.commit()
+
+    for _attempt in range(3):
+        assert consume_registration_token(session, token) is True
+        release_registration_token(session, token)
+
+    assert consume_registration_token(session, token) is False
 
 
 def test_a_registration_token_is_good_once(session):

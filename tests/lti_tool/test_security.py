@@ -3,6 +3,8 @@ views, CSRF on every form, security headers, and honest error pages."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -10,7 +12,13 @@ from sqlalchemy import select
 from lti_tool import db
 from lti_tool.models import ResourceLink
 from lti_tool.roles import Role
-from lti_tool.security import LaunchIdentity, csrf_token, issue_token
+from lti_tool.security import (
+    LaunchIdentity,
+    csrf_token,
+    issue_token,
+    read_token,
+    revoke_session,
+)
 from tests.lti_platform import (
     ADMINISTRATOR,
     CONTENT_DEVELOPER,
@@ -21,7 +29,7 @@ from tests.lti_platform import (
 )
 
 from .conftest import connect
-from .helpers import launch_token
+from .helpers import launch_token, post_with_token
 
 PROTECTED = [
     ("/discussions/", Role.LEARNER),
@@ -48,7 +56,7 @@ def test_every_view_outside_the_lti_endpoints_declares_a_role(app: Flask):
 
 @pytest.mark.parametrize(("path", "role"), PROTECTED)
 def test_a_protected_page_without_a_launch_token_is_refused(client, path, role):
-    response = client.get(path)
+    response = client.post(path)
 
     assert response.status_code == 401
     assert "Open the activity again from your course" in response.text
@@ -56,7 +64,7 @@ def test_a_protected_page_without_a_launch_token_is_refused(client, path, role):
 
 @pytest.mark.parametrize(("path", "role"), PROTECTED)
 def test_a_protected_page_with_a_forged_token_is_refused(client, path, role):
-    response = client.get(path, query_string={"lti_token": "eyJmYWtlIjoxfQ.forged.sig"})
+    response = client.post(path, data={"lti_token": "eyJmYWtlIjoxfQ.forged.sig"})
 
     assert response.status_code == 401
 
@@ -68,7 +76,7 @@ def test_a_protected_page_with_an_expired_token_is_refused(app, client, path, ro
         token = issue_token(identity)
     app.config["LAUNCH_TOKEN_MAX_AGE"] = -1
 
-    response = client.get(path, query_string={"lti_token": token})
+    response = post_with_token(client, path, token)
 
     assert response.status_code == 401
 
@@ -88,7 +96,7 @@ def test_each_role_reaches_exactly_its_pages(connected, client, user, allowed):
     token = token_for(connected, user)
 
     for path, _role in PROTECTED:
-        response = client.get(path, query_string={"lti_token": token})
+        response = post_with_token(client, path, token)
         assert response.status_code == (200 if path in allowed else 403), path
 
 
@@ -106,7 +114,7 @@ def test_the_instructor_view_lists_only_its_own_course(connected, client):
     launch(connected.platform, user=INSTRUCTOR, course_id="c2")
     token = token_for(connected, INSTRUCTOR, course_id="c1")
 
-    page = client.get("/instructor/", query_string={"lti_token": token}).text
+    page = post_with_token(client, "/instructor/", token).text
 
     assert "Lee Learner" in page
     assert "Ina Instructor" in page
@@ -122,8 +130,8 @@ def test_nobody_reaches_an_activity_of_another_course(connected, client):
             for link in db.get_session().scalars(select(ResourceLink))
         }
 
-    own = client.get(f"/discussions/links/{links['a2']}", query_string={"lti_token": token})
-    other = client.get(f"/discussions/links/{links['a1']}", query_string={"lti_token": token})
+    own = post_with_token(client, f"/discussions/links/{links['a2']}", token)
+    other = post_with_token(client, f"/discussions/links/{links['a1']}", token)
 
     assert own.status_code == 200
     assert other.status_code == 404
@@ -142,7 +150,7 @@ def test_nobody_reaches_an_activity_of_another_platform(
             db.get_session().scalars(select(ResourceLink).order_by(ResourceLink.id)).first()
         )
 
-    response = client.get(f"/discussions/links/{first_link.id}", query_string={"lti_token": token})
+    response = post_with_token(client, f"/discussions/links/{first_link.id}", token)
 
     assert response.status_code == 404
 
@@ -154,7 +162,7 @@ def test_an_administrator_sees_only_their_own_platform(
     second = connect(app, lti_platform_factory(name="Second LMS"), live_tool)
     token = token_for(second, ADMINISTRATOR)
 
-    page = client.get("/admin/", query_string={"lti_token": token}).text
+    page = post_with_token(client, "/admin/", token).text
 
     assert second.platform.issuer in page
     assert first.platform.issuer not in page
@@ -190,17 +198,93 @@ def test_pages_send_security_headers_and_no_cookie(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_frame_ancestors_list_every_registered_platform(
+def frame_ancestors(response) -> list[str]:
+    policy = response.headers["Content-Security-Policy"]
+    return policy.split("frame-ancestors", 1)[1].split(";")[0].split()
+
+
+def test_a_page_after_a_launch_may_be_framed_by_its_own_platform_only(
     app, lti_platform_factory, live_tool, client
 ):
     first = connect(app, lti_platform_factory(), live_tool)
     second = connect(app, lti_platform_factory(), live_tool)
-    app.extensions["lti_tool.frame_ancestors"].invalidate()
+    token = token_for(second, LEARNER)
 
-    csp = client.get("/").headers["Content-Security-Policy"]
+    response = post_with_token(client, "/discussions/", token)
 
-    assert first.platform.origin in csp
-    assert second.platform.origin in csp
+    assert frame_ancestors(response) == ["'self'", second.platform.origin]
+    assert first.platform.origin not in response.headers["Content-Security-Policy"]
+
+
+def test_a_page_serving_no_platform_may_be_framed_by_nobody_else(
+    app, lti_platform_factory, live_tool, client
+):
+    connect(app, lti_platform_factory(), live_tool)
+
+    assert frame_ancestors(client.get("/")) == ["'self'"]
+
+
+def test_the_launch_token_is_never_read_from_the_query_string(connected, client):
+    token = token_for(connected, INSTRUCTOR)
+
+    response = client.get("/instructor/", query_string={"lti_token": token})
+
+    assert response.status_code == 401
+
+
+def test_no_page_puts_the_launch_token_in_a_link(connected, client):
+    landing = launch(connected.platform, user=ADMINISTRATOR).text
+    token = launch_token(landing)
+    pages = [landing] + [post_with_token(client, path, token).text for path, _role in PROTECTED]
+
+    for page in pages:
+        assert "lti_token=" not in page
+        assert token not in " ".join(re.findall(r'(?:href|action|src)="([^"]*)"', page))
+
+
+def test_a_token_stops_working_when_its_launch_session_is_revoked(connected, client):
+    token = token_for(connected, LEARNER)
+    with connected.app.test_request_context():
+        launch_id = read_token(token).launch_id
+        revoke_session(launch_id)
+
+    assert post_with_token(client, "/discussions/", token).status_code == 401
+
+
+def test_an_open_page_renews_its_token_for_the_same_launch(connected, client):
+    token = token_for(connected, LEARNER)
+
+    renewed = post_with_token(client, "/lti/token", token)
+
+    assert renewed.status_code == 200
+    fresh = renewed.json["token"]
+    with connected.app.test_request_context():
+        assert read_token(fresh) == read_token(token)
+    assert post_with_token(client, "/discussions/", fresh).status_code == 200
+
+
+def test_renewal_needs_the_csrf_token_and_a_live_token(connected, client):
+    token = token_for(connected, LEARNER)
+
+    without_csrf = client.post("/lti/token", headers={"Authorization": f"Bearer {token}"})
+    forged = client.post("/lti/token", headers={"Authorization": "Bearer forged.token.sig"})
+
+    assert without_csrf.status_code == 403
+    assert forged.status_code == 401
+
+
+def test_an_expired_token_is_not_renewed(connected, client):
+    token = token_for(connected, LEARNER)
+    connected.app.config["LAUNCH_TOKEN_MAX_AGE"] = -1
+
+    assert post_with_token(client, "/lti/token", token).status_code == 401
+
+
+def test_a_405_answer_names_the_allowed_methods(client):
+    response = client.get("/lti/launch")
+
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
 
 
 def test_an_unknown_page_is_a_404_page_not_a_traceback(client):

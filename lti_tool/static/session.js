@@ -1,0 +1,54 @@
+// Keeps an open page's launch token fresh. Tokens live minutes (LAUNCH_TOKEN_MAX_AGE), not
+// hours, so one copied out of a page is soon worthless; while the page stays open this asks
+// /lti/token for a new one (sent in a header, never a URL) and puts it in every form and in
+// the meta tags that fetch() calls read. When the launch's session has ended, forms keep the
+// old token and the next page says to open the activity again from the course.
+(function () {
+  "use strict";
+  var tokenMeta = document.querySelector('meta[name="lti-token"]');
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var renewMeta = document.querySelector('meta[name="lti-token-renew"]');
+  if (!tokenMeta || !csrfMeta || !renewMeta) { return; }
+  var lifetime = parseInt(renewMeta.getAttribute("data-seconds"), 10) || 900;
+  // Renew at a third of the lifetime: two chances before the token runs out.
+  var interval = Math.max(30, Math.floor(lifetime / 3)) * 1000;
+
+  function apply(token, csrf) {
+    tokenMeta.setAttribute("content", token);
+    csrfMeta.setAttribute("content", csrf);
+    document.querySelectorAll('input[name="lti_token"]').forEach(function (input) { input.value = token; });
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = csrf; });
+    document.dispatchEvent(new CustomEvent("lti-token-renewed", {detail: {token: token, csrf: csrf}}));
+  }
+
+  function renew() {
+    fetch(renewMeta.getAttribute("content"), {
+      method: "POST",
+      credentials: "omit",
+      headers: {
+        "Authorization": "Bearer " + tokenMeta.getAttribute("content"),
+        "X-CSRF-Token": csrfMeta.getAttribute("content"),
+        "Accept": "application/json"
+      }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("renewal refused: " + response.status); }
+      return response.json();
+    }).then(function (data) {
+      apply(data.token, data.csrf_token);
+    }).catch(function () {
+      // Offline or session over: keep the current token and try again at the next tick.
+    });
+  }
+
+  window.setInterval(renew, interval);
+  // A page that was hidden for long (laptop asleep) renews as soon as it is seen again.
+  var hiddenAt = 0;
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { hiddenAt = Date.now(); return; }
+    if (hiddenAt && Date.now() - hiddenAt > interval / 2) { renew(); }
+  });
+  window.ltiSession = {
+    token: function () { return tokenMeta.getAttribute("content"); },
+    csrf: function () { return csrfMeta.getAttribute("content"); }
+  };
+})();
