@@ -384,6 +384,8 @@ def roster(session: Session, context: Context) -> list[Member]:
     """The course's members from its NRPS service (``Context.nrps_url``).
 
     Raises ``ServiceError`` when the course has no membership service or it fails.
+    Call it with no write pending in ``session``: the token cache may write to the
+    database through its own connection, which SQLite would make wait for ``session``.
     """
     if not context.nrps_url:
         raise ServiceError("the course offers no membership service (NRPS)")
