@@ -16,6 +16,7 @@ from http.cookiejar import Cookie
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
+from requests.cookies import create_cookie
 
 from lti_tool import create_app, db
 from tests.lti_platform import RunningServer, start_launch, start_server
@@ -163,21 +164,6 @@ def test_in_production_the_development_state_cookie_is_not_accepted(connected):
 
 def development_twin(cookie: Cookie) -> Cookie:
     """The plain cookie the tool sets beside the secure one outside production."""
-    return Cookie(
-        version=0,
-        name=cookie.name + LEGACY_SUFFIX,
-        value=cookie.value,
-        port=None,
-        port_specified=False,
-        domain=cookie.domain,
-        domain_specified=cookie.domain_specified,
-        domain_initial_dot=cookie.domain_initial_dot,
-        path=cookie.path,
-        path_specified=True,
-        secure=False,
-        expires=None,
-        discard=True,
-        comment=None,
-        comment_url=None,
-        rest={"HttpOnly": None},
+    return create_cookie(
+        cookie.name + LEGACY_SUFFIX, cookie.value, domain=cookie.domain, path=cookie.path
     )

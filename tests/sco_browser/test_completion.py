@@ -140,10 +140,17 @@ def test_the_resources_page_is_completed_as_soon_as_it_is_opened(context, site):
     assert_left_completed(lms)
 
 
-def test_a_session_without_questions_is_completed_when_read_to_the_end(context, no_questions_site):
+@pytest.fixture
+def no_questions_lms(context, no_questions_site) -> Lms:
+    """The session without questions, opened in the test LMS."""
     session, base = no_questions_site
     lms = Lms.open(context, base)
     lms.launch(sco_url(session), first_launch(session))
+    return lms
+
+
+def test_a_session_without_questions_is_completed_when_read_to_the_end(no_questions_lms):
+    lms = no_questions_lms
     assert lms.cmi()["core"]["lesson_status"] == "incomplete", "its end is not in view yet"
 
     lms.content.locator("#finish").scroll_into_view_if_needed()
@@ -154,10 +161,8 @@ def test_a_session_without_questions_is_completed_when_read_to_the_end(context, 
     assert_left_completed(lms)
 
 
-def test_a_session_without_questions_is_completed_by_finishing_it(context, no_questions_site):
-    session, base = no_questions_site
-    lms = Lms.open(context, base)
-    lms.launch(sco_url(session), first_launch(session))
+def test_a_session_without_questions_is_completed_by_finishing_it(no_questions_lms):
+    lms = no_questions_lms
 
     lms.content.get_by_role("button", name="Finish session").click()
 
