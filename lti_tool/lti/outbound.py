@@ -86,6 +86,21 @@ class GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
 
 
+def _refusal_in(error: BaseException) -> OutboundError | None:
+    """The address refusal that urllib3 and requests wrapped as a connection error, if any."""
+    seen: list[BaseException] = [error]
+    for _ in range(32):  # wrapped a few levels deep; never loop on a cycle
+        if not seen:
+            break
+        current = seen.pop()
+        if isinstance(current, OutboundError):
+            return current
+        seen.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        if current.__cause__ is not None:
+            seen.append(current.__cause__)
+    return None
+
+
 class GuardedSession(requests.Session):
     """``requests.Session`` that never follows redirects and reads at most a capped answer."""
 
@@ -97,7 +112,6 @@ class GuardedSession(requests.Session):
         self.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
-        self.max_redirects = 0
         self.headers["User-Agent"] = USER_AGENT
         self._max_bytes = max_bytes
         adapter = GuardedAdapter(allowed)
@@ -108,7 +122,13 @@ class GuardedSession(requests.Session):
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
-        response = super().request(method, url, *args, **kwargs)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.ConnectionError as error:
+            refused = _refusal_in(error)
+            if refused is not None:
+                raise refused from error
+            raise
         try:
             if response.is_redirect or response.is_permanent_redirect:
                 raise OutboundError(f"{url} answered with a redirect ({response.status_code})")
