@@ -151,6 +151,25 @@ class Revision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Draft(Base):
+    """The composer's unposted text, saved as the learner types; removed once they post.
+
+    Kept on the server because a framed tool in a browser that blocks third-party cookies
+    gets no storage of its own either; a new launch finds the draft here.
+    """
+
+    __tablename__ = "discussion_drafts"
+    __table_args__ = (
+        UniqueConstraint("discussion_id", "user_id", name="uq_discussion_drafts_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Report(Base):
     """A learner's report of a post to the instructors; never shown to peers."""
 

@@ -33,6 +33,7 @@ from .models import (
     SAFEGUARDING,
     VISIBLE,
     Discussion,
+    Draft,
     Participant,
     Post,
     Report,
@@ -102,6 +103,8 @@ class DiscussionPage:
     can_post: bool
     commentary_visible: bool
     threads: list[PostView]
+    #: The viewer's unposted text, saved as they typed.
+    draft: str = ""
     open_reports: int = 0
     open_safeguarding: int = 0
 
@@ -191,6 +194,11 @@ class DiscussionService:
         new_since = me.last_visit_at if me is not None else None
         if visit:
             self._record_visit(discussion, viewer.user_pk, me, now)
+        draft = session.scalar(
+            select(Draft.body).where(
+                Draft.discussion_id == discussion.id, Draft.user_id == viewer.user_pk
+            )
+        )
         can_read = viewer.staff or not discussion.post_first or has_posted
         threads: list[PostView] = []
         open_reports = open_safeguarding = 0
@@ -207,6 +215,7 @@ class DiscussionService:
             can_post=not discussion.locked,
             commentary_visible=self.commentary_visible(discussion, viewer, has_posted),
             threads=threads,
+            draft=draft or "",
             open_reports=open_reports,
             open_safeguarding=open_safeguarding,
         )
@@ -354,9 +363,40 @@ class DiscussionService:
             created_at=now,
         )
         self._session.add(post)
+        if parent_pk is None:
+            self.save_draft(discussion, viewer, "")
         self._give_pseudonym(discussion, viewer.user_pk)
         self._session.flush()
         return post
+
+    def save_draft(self, discussion: Discussion, viewer: Viewer, text: str) -> None:
+        """Keep (or, when empty, forget) the composer's unposted text."""
+        text = text[: discussion.max_length * 2]
+        draft = self._session.scalar(
+            select(Draft).where(
+                Draft.discussion_id == discussion.id, Draft.user_id == viewer.user_pk
+            )
+        )
+        if not text.strip():
+            if draft is not None:
+                self._session.delete(draft)
+        elif draft is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.add(
+                        Draft(
+                            discussion_id=discussion.id,
+                            user_id=viewer.user_pk,
+                            body=text,
+                            updated_at=self._now(),
+                        )
+                    )
+            except IntegrityError:  # saved from another tab at the same moment
+                pass
+        else:
+            draft.body = text
+            draft.updated_at = self._now()
+        self._session.flush()
 
     def _clean(self, discussion: Discussion, text: str) -> str:
         try:

@@ -122,7 +122,7 @@ def create(discussion_pk: int):
         lambda: service.post(discussion, viewer(), text, parent_pk=parent),
         "Your reply is posted." if parent else "Your post is published.",
         draft=text,
-        posted=True,
+        posted=parent is None,
     )
 
 
@@ -142,6 +142,17 @@ def preview(discussion_pk: int):
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"html": str(rendered)})
     return _page(discussion, visit=False, preview=rendered, draft=text)
+
+
+@bp.post("/<int:discussion_pk>/draft")
+@requires(Role.LEARNER)
+def draft(discussion_pk: int):
+    """Saves the composer's text as the learner types (``fetch`` from discussion.js): 204."""
+    discussion = own_discussion(discussion_pk)
+    session = db.get_session()
+    DiscussionService(session).save_draft(discussion, viewer(), request.form.get("body", ""))
+    session.commit()
+    return "", 204
 
 
 @bp.post("/<int:discussion_pk>/posts/<int:post_pk>/edit")

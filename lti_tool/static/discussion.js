@@ -1,10 +1,12 @@
-// Scenario discussion page: the composer's character count and a draft that survives a
+// Scenario discussion page: the composer's character count, and a draft that survives a
 // reload or an expired launch. No inline script (CSP script-src 'self').
 //
-// The draft lives in this browser's localStorage (partitioned per top-level site by browsers
-// that block third-party storage, which is fine: the same LMS page finds it again), under a
-// key the server derives from the person and the discussion, so that two people sharing a
-// computer never see each other's drafts. It is removed as soon as the post is published.
+// The draft is saved to the tool as the learner types (POST …/draft with the launch token as
+// "Authorization: Bearer" and the CSRF token as "X-CSRF-Token": never a token in a URL), so
+// a new launch shows it again, even in a framed tool whose browser blocks third-party
+// storage. Where the browser does give the frame localStorage, the draft is also kept there
+// under a per-person key, which covers text typed after the launch token expired. Both go
+// once the post is published.
 (function () {
   "use strict";
 
@@ -13,7 +15,9 @@
   if (!root || !body) {
     return;
   }
+  var form = body.form;
   var key = "discussion-draft:" + (root.getAttribute("data-draft-key") || "");
+  var url = root.getAttribute("data-draft-url");
   var limit = parseInt(root.getAttribute("data-limit"), 10) || 0;
   var count = document.getElementById("composer-count");
 
@@ -21,8 +25,13 @@
     try {
       return window.localStorage;
     } catch (error) {
-      return null; // storage refused (privacy settings): the composer still works
+      return null; // third-party storage blocked: the server copy still works
     }
+  }
+
+  function field(name) {
+    var input = form && form.elements.namedItem(name);
+    return input ? input.value : "";
   }
 
   function showCount() {
@@ -30,6 +39,42 @@
       var left = limit - body.value.length;
       count.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
     }
+  }
+
+  function saveLocally(text) {
+    if (!store) {
+      return;
+    }
+    try {
+      if (text) {
+        store.setItem(key, text);
+      } else {
+        store.removeItem(key);
+      }
+    } catch (error) {
+      // quota or privacy mode: the server copy still works
+    }
+  }
+
+  function saveOnServer(text) {
+    if (!url || !window.fetch) {
+      return;
+    }
+    var data = new URLSearchParams();
+    data.set("body", text);
+    window
+      .fetch(url, {
+        method: "POST",
+        headers: {
+          Authorization: "Bearer " + field("lti_token"),
+          "X-CSRF-Token": field("csrf_token"),
+        },
+        body: data,
+        credentials: "omit",
+      })
+      .catch(function () {
+        // offline or launch expired: the local copy (if any) keeps the text
+      });
   }
 
   var store = storage();
@@ -47,20 +92,10 @@
   var timer = null;
   body.addEventListener("input", function () {
     showCount();
-    if (!store) {
-      return;
-    }
     window.clearTimeout(timer);
     timer = window.setTimeout(function () {
-      try {
-        if (body.value) {
-          store.setItem(key, body.value);
-        } else {
-          store.removeItem(key);
-        }
-      } catch (error) {
-        // quota or privacy mode: keep going without a saved draft
-      }
+      saveLocally(body.value);
+      saveOnServer(body.value);
     }, 400);
   });
   showCount();

@@ -434,3 +434,39 @@ def test_every_discussion_page_is_well_formed(course):
     for path in ("", "/reports", "/roster", f"/posts/{sams}/history"):
         ina = open_as(course, INSTRUCTOR)
         assert_accessible_structure(ina.submit(path).page)
+
+
+def test_the_draft_is_saved_with_header_tokens_and_shown_at_the_next_launch(course):
+    lee = open_as(course, LEARNER)
+
+    saved = requests.post(
+        f"{lee.tool_url}/discussions/{lee.discussion}/draft",
+        data={"body": "half a thought"},
+        headers={
+            "Authorization": f"Bearer {launch_token(lee.page)}",
+            "X-CSRF-Token": csrf_token(lee.page),
+        },
+    )
+    unsigned = requests.post(
+        f"{lee.tool_url}/discussions/{lee.discussion}/draft",
+        data={"body": "forged"},
+        headers={"Authorization": f"Bearer {launch_token(lee.page)}"},
+    )
+
+    assert (saved.status_code, unsigned.status_code) == (204, 403)
+    assert "half a thought" in open_as(course, LEARNER).page
+    assert "half a thought" not in open_as(course, SECOND_LEARNER).page
+
+
+def test_post_text_never_reaches_the_logs(course, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    lee = open_as(course, LEARNER)
+    lee.submit("/preview", body="SECRET-PREVIEW")
+    lee.submit("/posts", body="SECRET-POST")
+    (mine,) = lee.post_ids()
+    lee.submit(f"/posts/{mine}/edit", body="SECRET-EDIT")
+    lee.submit("/posts", body="x" * 6000 + "SECRET-TOO-LONG")
+
+    assert "SECRET" not in caplog.text

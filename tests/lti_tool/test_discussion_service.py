@@ -366,6 +366,16 @@ def test_a_locked_discussion_takes_no_posts_or_edits(world):
         world.service.edit(world.discussion, lee, mine, "changed")
 
 
+def test_a_draft_is_kept_per_person_until_they_post(world):
+    lee, sam = world.person("Lee"), world.person("Sam")
+    world.service.save_draft(world.discussion, lee, "half a thought")
+
+    assert world.page(lee).draft == "half a thought"
+    assert world.page(sam).draft == ""
+    world.post(lee, "the whole thought")
+    assert world.page(lee).draft == ""
+
+
 # ---------------------------------------------------------------- reports and moderation
 
 

@@ -1,4 +1,4 @@
-"""scenario discussions: discussions, participants, posts, revisions, reports
+"""scenario discussions: discussions, participants, posts, revisions, drafts, reports
 
 Revision ID: 0004
 Revises: 0003
@@ -117,6 +117,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "discussion_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("discussion_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["discussion_id"],
+            ["discussions.id"],
+            name=op.f("fk_discussion_drafts_discussion_id_discussions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_discussion_drafts_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_discussion_drafts")),
+        sa.UniqueConstraint("discussion_id", "user_id", name="uq_discussion_drafts_user"),
+    )
+    with op.batch_alter_table("discussion_drafts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_discussion_drafts_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "discussion_reports",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("post_id", sa.Integer(), nullable=False),
@@ -184,6 +209,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_discussion_posts_discussion_id"))
         batch_op.drop_index(batch_op.f("ix_discussion_posts_author_id"))
 
+    with op.batch_alter_table("discussion_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_discussion_drafts_user_id"))
+
+    op.drop_table("discussion_drafts")
     op.drop_table("discussion_posts")
     with op.batch_alter_table("discussion_participants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_discussion_participants_user_id"))
