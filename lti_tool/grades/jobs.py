@@ -25,13 +25,15 @@ import logging
 import os
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.orm import Session
 
+from ..config import ConfigError
 from .delivery import Deliverer, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -108,12 +110,23 @@ class GradeJobs:
 
 
 def make_huey(app: Flask) -> Huey:
-    """``RedisHuey`` when ``REDIS_URL`` is set, else ``SqliteHuey`` in the instance folder."""
+    """``RedisHuey`` when ``REDIS_URL`` is set, else ``SqliteHuey`` in ``queue_file``.
+
+    ``GRADE_QUEUE_NAME`` (app config only, default ``lti_tool.grades``) keeps the jobs
+    of several tools, or of parallel tests, apart in one Redis.
+    """
     name = app.config.get("GRADE_QUEUE_NAME", "lti_tool.grades")
     if app.config.get("REDIS_URL"):
         return RedisHuey(name, url=app.config["REDIS_URL"], results=False, utc=True)
-    filename = os.path.join(app.instance_path, "grade_jobs.sqlite")
-    return SqliteHuey(name, filename=filename, results=False, utc=True)
+    return SqliteHuey(name, filename=queue_file(app), results=False, utc=True)
+
+
+def queue_file(app: Flask) -> str:
+    """``grade_jobs.sqlite`` beside the tool's SQLite database, else in the instance folder."""
+    url = make_url(app.config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).resolve().parent / "grade_jobs.sqlite")
+    return os.path.join(app.instance_path, "grade_jobs.sqlite")
 
 
 def grade_jobs(app: Flask) -> GradeJobs:
@@ -130,9 +143,18 @@ def deliverer(app: Flask) -> Deliverer:
     )
 
 
+def worker_mode(app: Flask) -> str:
+    """``GRADE_WORKER``, checked."""
+    mode = app.config.get("GRADE_WORKER", "embedded")
+    if mode not in WORKER_MODES:
+        raise ConfigError(f"GRADE_WORKER must be one of {', '.join(WORKER_MODES)}, not {mode!r}")
+    return mode
+
+
 def init_app(app: Flask) -> None:
-    """Make the queue and, in ``embedded`` mode, start delivering in this process."""
-    if app.config.get("GRADE_WORKER", "embedded") == "embedded":
+    """Check ``GRADE_WORKER`` and, in ``embedded`` mode, start delivering in this process
+    (also the sweep, so grades left pending by a restart go out without a new release)."""
+    if worker_mode(app) == "embedded":
         grade_jobs(app).start_embedded()
 
 
@@ -154,15 +176,17 @@ def _enqueue_committed(session: Session) -> None:
         log.warning("grades released outside an app context: the sweep will deliver them")
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    mode = app.config.get("GRADE_WORKER", "embedded")
-    if mode == "off":
-        return
     try:
+        mode = worker_mode(app)
+        if mode == "off":
+            return
         jobs = grade_jobs(app)
         for delivery_pk in delivery_pks:
             jobs.enqueue(delivery_pk)
         if mode == "embedded":
             jobs.start_embedded()
+    except ConfigError as error:
+        log.error("grade deliveries not enqueued: %s", error)
     except Exception as error:  # the queue is down: the rows wait for the sweep
         log.warning("could not enqueue grade deliveries (%s); the sweep will", type(error).__name__)
 
@@ -174,4 +198,5 @@ def _forget_rolled_back(session: Session) -> None:
 
 def run_worker(app: Flask, threads: int) -> None:
     """``lti-tool worker``: consume the app's queue in this process until a signal stops it."""
+    worker_mode(app)
     grade_jobs(app).consumer(threads).run()
