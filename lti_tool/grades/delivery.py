@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..lti.services import CANVAS_SUBMISSION, PlatformServices, ServiceError, is_canvas
-from ..models import Context, Deployment, Platform, ResourceLink, User, utcnow
+from ..models import Deployment, Platform, ResourceLink, User, utcnow
 from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, GradeDelivery
 
 log = logging.getLogger(__name__)
@@ -276,9 +277,15 @@ class Deliverer:
             return now + BUSY_DELAY if self.outbox.waiting(delivery_pk, now) else None
         try:
             outcome = self._send(claim, now)
-        except Exception:
-            # A bug, not the platform: keep the row pending, retried on the backoff.
-            log.exception("grade delivery %s: unexpected error", delivery_pk)
+        except Exception as error:
+            # A bug, not the platform: keep the row pending, retried on the backoff. Where,
+            # not what: an error's text (e.g. SQL parameters) could quote the learner's work.
+            log.error(
+                "grade delivery %s: unexpected %s\n%s",
+                delivery_pk,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
             outcome = outcome_of_failure(
                 ServiceError("internal error in the tool", status=None),
                 claim.attempt,
@@ -311,10 +318,7 @@ class Deliverer:
                 .where(GradeDelivery.id == claim.delivery_pk)
                 .options(
                     selectinload(GradeDelivery.user),
-                    selectinload(GradeDelivery.resource_link)
-                    .selectinload(ResourceLink.context)
-                    .selectinload(Context.deployment)
-                    .selectinload(Deployment.platform),
+                    selectinload(GradeDelivery.resource_link).selectinload(ResourceLink.context),
                 )
             )
             if delivery is None or delivery.state != PENDING:
@@ -323,8 +327,8 @@ class Deliverer:
                 return Outcome(SUPERSEDED)
             link = delivery.resource_link
             user: User = delivery.user
-            platform = session.get(
-                Platform, session.get(Deployment, link.deployment_id).platform_id
+            platform = session.scalar(
+                select(Platform).join(Deployment).where(Deployment.id == link.deployment_id)
             )
             session.commit()  # no transaction stays open while the platform answers
             try:

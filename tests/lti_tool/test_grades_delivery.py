@@ -9,6 +9,7 @@ runs the real queue.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -277,6 +278,23 @@ def test_a_refusal_that_is_the_tools_fault_fails_at_once_with_a_short_reason(cou
     row = course.row(delivery_pk)
     assert (row.state, row.attempts) == ("failed", 1)
     assert row.last_error == "score: HTTP 400 (invalid_request)"
+
+
+def test_failed_attempts_leave_no_learner_text_or_token_in_logs_or_errors(course, caplog):
+    caplog.set_level(logging.DEBUG)
+    course.release()
+    course.deliver_due()
+    course.platform.expire_access_tokens()
+    course.platform.fail_next_scores(1, status=500)
+    course.platform.drop_next_score_connections(1)
+
+    delivery_pk = course.release(score_given=9)
+    course.deliver_due()
+
+    secrets = [GRADE["comment"], *course.platform.access_tokens]
+    stored = course.row(delivery_pk).last_error
+    assert stored == "score: no answer (ConnectionError)"
+    assert not [s for s in secrets if s in caplog.text or s in stored]
 
 
 def test_a_failed_grade_is_delivered_when_the_instructor_retries(course):

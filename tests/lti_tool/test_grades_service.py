@@ -332,18 +332,20 @@ def test_backoff_doubles_with_jitter_up_to_its_ceiling():
     assert policy.delay(20, rand=lambda: 1) == timedelta(seconds=3600)
 
 
-def test_an_unexpected_error_in_the_tool_keeps_the_grade_pending(world):
+def test_an_unexpected_error_keeps_the_grade_pending_and_logs_no_learner_text(world, caplog):
     delivery = world.release()
 
     class Broken(FakeLms):
         def post_score(self, line_item_url, score):
-            raise RuntimeError("bug")
+            raise RuntimeError(f"bug while sending {score['comment']}")
 
     world.lms = Broken()
     world.deliverer(later()).deliver(delivery.id)
 
     row = world.row(delivery.id)
     assert (row.state, row.last_error) == ("pending", "internal error in the tool")
+    assert "unexpected RuntimeError" in caplog.text
+    assert GRADE["comment"] not in caplog.text
 
 
 def test_stored_errors_never_contain_the_learners_text_or_a_token(world):
