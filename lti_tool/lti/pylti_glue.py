@@ -437,6 +437,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             azp is not None and azp != client_id
         ):
             raise LaunchRefused("The id_token's authorized party (azp) is not this tool.", 401)
+        # Checked once verified, before any claim reaches pylti1p3 or the database.
+        problem = claims_schema.launch_problem(body)
+        if problem:
+            raise LaunchRefused(f"The launch is malformed: {problem}", 400)
         self._jwt["body"] = body  # from now on, only the verified claims
         return self
 
@@ -481,9 +485,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             # LTI 1.3 core 5.4.1: a context claim must carry an id; two courses without one
             # would share every record of the tool.
             raise LaunchRefused("The launch's context claim has no id.", 400)
-        problem = claims_schema.launch_problem(body)
-        if problem:
-            raise LaunchRefused(f"The launch is malformed: {problem}", 400)
         try:
             return super().validate_message()
         except LtiException as error:

@@ -108,3 +108,21 @@ def test_an_unknown_activity_is_a_422_naming_the_field_for_scripts(connected):
 
     assert answer.status_code == 422
     assert answer.json() == {"activity": ["Unknown activity: x:y"]}
+
+
+def test_a_deep_linking_request_is_answered_once_only(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+    choice = {
+        "lti_token": launch_token(page),
+        "csrf_token": csrf_token(page),
+        "activity": ["scenario:boundaries"],
+    }
+
+    first = requests.post(connected.tool.url + "/lti/deep-link", data=choice)
+    again = requests.post(connected.tool.url + "/lti/deep-link", data=choice)
+
+    assert first.status_code == 200
+    assert again.status_code == 409
+    assert "already been sent" in again.text
+    assert "JWT" not in again.text

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
 
-from lti_tool import db
-from lti_tool.keys import KeyStore, KeyStoreError
+from lti_tool import create_app, db
+from lti_tool.keys import KeyCipher, KeyStore, KeyStoreError
+from lti_tool.models import ToolKey
+
+from .conftest import tool_settings
 
 
 def jwks_kids(client) -> list[str]:
@@ -68,3 +73,55 @@ def test_keys_list_shows_active_and_retired_keys(client, runner):
     assert f"{old}  created" in output
     assert "retired" in output
     assert output.count("active") == 1
+
+
+def test_a_retired_keys_private_half_is_deleted(app, client, runner):
+    (old,) = jwks_kids(client)
+    runner.invoke(["keys", "rotate"])
+
+    runner.invoke(["keys", "retire", old])
+
+    with app.app_context():
+        retired = db.get_session().scalar(select(ToolKey).where(ToolKey.kid == old))
+        assert retired.private_pem == ""
+
+
+@pytest.fixture
+def encrypted_app(database):
+    app = create_app(
+        tool_settings(database, LTI_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    )
+    with app.app_context():
+        db.upgrade(db.engine())
+    yield app
+    app.extensions["lti_tool.engine"].dispose()
+
+
+def test_private_keys_are_stored_encrypted_and_still_sign(encrypted_app):
+    with encrypted_app.app_context():
+        signing = KeyStore(db.get_session()).signing_key()
+        stored = db.get_session().scalar(select(ToolKey.private_pem))
+
+    assert stored.startswith("fernet:")
+    assert "PRIVATE KEY" not in stored
+    assert signing.private_pem.startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_the_encryption_key_rotates_by_resealing_every_private_key(encrypted_app):
+    old_key = encrypted_app.config["LTI_KEY_ENCRYPTION_KEYS"]
+    new_key = Fernet.generate_key().decode()
+    with encrypted_app.app_context():
+        before = KeyStore(db.get_session()).signing_key()
+
+        rotating = KeyCipher.from_setting(f"{new_key},{old_key}")
+        assert KeyStore(db.get_session(), rotating).reencrypt() == 1
+
+        only_new = KeyStore(db.get_session(), KeyCipher.from_setting(new_key))
+        assert only_new.signing_key().private_pem == before.private_pem
+
+
+def test_without_the_encryption_key_the_tool_says_so_instead_of_signing(encrypted_app):
+    with encrypted_app.app_context():
+        KeyStore(db.get_session()).signing_key()
+        with pytest.raises(KeyStoreError, match="LTI_KEY_ENCRYPTION_KEYS"):
+            KeyStore(db.get_session(), KeyCipher(None)).signing_key()
