@@ -62,3 +62,18 @@ def settings(form: MultiDict) -> Settings:
         grading=grading,
         grading_target=target,
     )
+
+
+def mark(form: MultiDict) -> tuple[float, str | None]:
+    """An instructor's mark (a number, halves allowed) and an optional comment."""
+    raw = form.get("mark", "").strip().replace(",", ".")
+    try:
+        given = float(raw)
+    except ValueError:
+        raise ValidationError({"mark": ["Enter the mark as a number."]}) from None
+    if given != given or given < 0 or given * 2 != int(given * 2):
+        raise ValidationError({"mark": ["Enter a mark of 0 or more, in halves at most."]})
+    comment = form.get("comment", "").strip()
+    if len(comment) > 1000:
+        raise ValidationError({"comment": ["Please keep the comment under 1000 characters."]})
+    return given, comment or None

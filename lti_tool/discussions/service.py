@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 from sqlalchemy import and_, case, delete, func, select
@@ -21,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import learner_text
-from ..models import Membership, ResourceLink, User, utcnow
+from ..models import Context, Membership, ResourceLink, User, utcnow
+from ..roles import role_from_claims
 from .models import (
     AFTER_POSTING,
     DELETED,
@@ -39,6 +41,9 @@ from .models import (
     Report,
     Revision,
 )
+
+if TYPE_CHECKING:  # lti.services imports the cache, which imports the models, which import us
+    from ..lti.services import Member
 
 #: Replies nest this deep on the page (0 = a thread's first post); deeper replies are shown
 #: at the last level, in order, so that a narrow LMS frame stays readable.
@@ -607,19 +612,47 @@ class DiscussionService:
             )
         )
 
-    def roster(self, discussion: Discussion, context_pk: int) -> list[RosterRow]:
-        """Everyone the tool has seen in the course, learners first, with their post counts."""
+    def roster(
+        self, discussion: Discussion, context: Context, members: list[Member] | None
+    ) -> list[RosterRow]:
+        """The course's people with their post counts, learners first.
+
+        ``members`` is the NRPS roster (everyone enrolled, including those who never opened
+        the activity); without it, the people the tool has seen launch in the course.
+        """
         counts = self.post_counts(discussion)
-        rows = self._session.execute(
-            select(User.id, User.name, Membership.role)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.context_pk == context_pk)
-            .order_by(Membership.role != "learner", User.name, User.id)
-        ).all()
-        return [
-            RosterRow(name=name or "(no name)", role=role, posts=counts.get(user_id, 0))
-            for user_id, name, role in rows
-        ]
+        if members is None:
+            rows = self._session.execute(
+                select(User.id, User.name, Membership.role)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.context_pk == context.id)
+            ).all()
+            found = [
+                RosterRow(user_pk=user_id, name=name or "(no name)", role=role, posts=0)
+                for user_id, name, role in rows
+            ]
+        else:
+            issuer = context.deployment.platform.issuer
+            known = dict(
+                self._session.execute(
+                    select(User.sub, User.id).where(
+                        User.issuer == issuer, User.sub.in_({m.user_id for m in members})
+                    )
+                ).all()
+            )
+            found = [
+                RosterRow(
+                    user_pk=known.get(member.user_id),
+                    name=member.name or "(no name)",
+                    role=role_from_claims(member.roles).name.lower(),
+                    posts=0,
+                )
+                for member in members
+                if member.status.lower() != "deleted"
+            ]
+        for row in found:
+            row.posts = counts.get(row.user_pk, 0) if row.user_pk else 0
+        return sorted(found, key=lambda r: (r.role != "learner", r.name.lower()))
 
     def post_counts(self, discussion: Discussion) -> dict[int, int]:
         """Posts (not deleted) per author."""
@@ -649,8 +682,10 @@ class Settings:
         assert self.grading in GRADING_MODES
 
 
-@dataclass(frozen=True)
+@dataclass
 class RosterRow:
+    #: ``None``: enrolled (NRPS) but never opened the tool.
+    user_pk: int | None
     name: str
     role: str
     posts: int

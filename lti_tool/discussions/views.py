@@ -5,6 +5,9 @@ id in a URL is looked up *through the launch*: a discussion of another resource 
 course, deployment or platform, or a post or report of another discussion, is 404.
 Actions answer with the page itself (there is no redirect: a redirect would need the
 token in a URL).
+
+The grades and LTI services are imported where they are used: ``lti_tool.models`` imports
+this package (to register its tables) before those modules can load.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlalchemy import select
 
 from .. import db, learner_text
 from ..errors import error_page
-from ..models import ResourceLink
+from ..models import Context, ResourceLink
 from ..pages import render_page
 from ..roles import Role
 from ..security import requires
@@ -39,6 +42,12 @@ def open_discussion(link: ResourceLink, scenario_id: str):
         )
     discussion = DiscussionService(db.get_session()).open(link, scenario_id)
     return _page(discussion)
+
+
+def _label(discussion: Discussion) -> str:
+    """The gradebook column's name: the scenario's title (or the link's, if it has gone)."""
+    texts = course.scenario(discussion.scenario_id)
+    return texts.scenario.title if texts else discussion.resource_link.title or "Discussion"
 
 
 def own_discussion(discussion_pk: int) -> Discussion:
@@ -116,10 +125,18 @@ def create(discussion_pk: int):
     discussion = own_discussion(discussion_pk)
     text = request.form.get("body", "")
     parent = forms.optional_id(request.form, "parent")
-    service = DiscussionService(db.get_session())
+    session = db.get_session()
+    label = _label(discussion)
+
+    from .grading import DiscussionGrading
+
+    def post_and_grade() -> None:
+        DiscussionService(session).post(discussion, viewer(), text, parent_pk=parent)
+        DiscussionGrading(session).after_post(discussion, viewer(), label)
+
     return _act(
         discussion,
-        lambda: service.post(discussion, viewer(), text, parent_pk=parent),
+        post_and_grade,
         "Your reply is posted." if parent else "Your post is published.",
         draft=text,
         posted=parent is None,
@@ -322,20 +339,68 @@ def handled(discussion_pk: int, report_pk: int):
 @requires(Role.INSTRUCTOR)
 def roster(discussion_pk: int):
     discussion = own_discussion(discussion_pk)
-    rows = DiscussionService(db.get_session()).roster(discussion, g.launch.context_pk)
+    return _roster_page(discussion)
+
+
+def _roster(discussion: Discussion):
+    """The course's people from NRPS, else those the tool has seen launch (with a note)."""
+    from ..lti import services
+
+    session = db.get_session()
+    context = session.get(Context, g.launch.context_pk)
+    members, problem = None, None
+    try:
+        members = services.roster(session, context)
+    except services.ServiceError as error:
+        problem = str(error)
+    rows = DiscussionService(session).roster(discussion, context, members)
+    return rows, problem
+
+
+def _roster_page(discussion: Discussion, *, status: int = 200, **extra):
+    from ..grades.service import GradeService
+
+    rows, problem = _roster(discussion)
+    statuses = GradeService(db.get_session()).statuses(discussion.resource_link_pk)
     return render_page(
         "discussions/roster.html",
         discussion=discussion,
         texts=course.scenario(discussion.scenario_id),
         rows=rows,
-    )
+        problem=problem,
+        statuses=statuses,
+        **extra,
+    ), status
+
+
+@bp.post("/<int:discussion_pk>/marks/<int:user_pk>")
+@requires(Role.INSTRUCTOR)
+def mark(discussion_pk: int, user_pk: int):
+    """An instructor's mark for one learner, released to the LMS gradebook."""
+    from .grading import DiscussionGrading
+
+    discussion = own_discussion(discussion_pk)
+    given, comment = forms.mark(request.form)
+    session = db.get_session()
+    try:
+        DiscussionGrading(session).mark(
+            discussion, viewer(), user_pk, given, _label(discussion), comment
+        )
+    except NotFound:
+        session.rollback()
+        abort(404)
+    except Refused as refusal:
+        session.rollback()
+        return _roster_page(discussion, status=422, error=str(refusal))
+    session.commit()
+    return _roster_page(discussion, notice="The mark is on its way to the gradebook.")
 
 
 @bp.post("/<int:discussion_pk>/roster.csv")
 @requires(Role.INSTRUCTOR)
 def roster_csv(discussion_pk: int):
     discussion = own_discussion(discussion_pk)
-    rows = DiscussionService(db.get_session()).roster(discussion, g.launch.context_pk)
+    rows, _problem = _roster(discussion)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "role", "posts"])
