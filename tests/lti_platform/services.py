@@ -292,6 +292,7 @@ def answer_fault(fault: ScoreFault) -> Response:
     if fault.drop:
         # Half-close the socket: the tool reads end-of-stream instead of a status line,
         # and werkzeug's write of our response fails quietly as a dropped connection.
+        request.get_data()  # read (and keep, for the record) the body before hanging up
         connection = request.environ["werkzeug.socket"]
         connection.shutdown(socket.SHUT_RDWR)
         return Response(status=444)  # nginx's "no response", for the recorded requests
