@@ -12,6 +12,7 @@ import logging
 
 from flask import (
     Blueprint,
+    after_this_request,
     current_app,
     g,
     jsonify,
@@ -310,6 +311,14 @@ def jwks():
 @bp.get("/register")
 def register():
     """LTI Dynamic Registration initiation, allowed once per ``lti-tool register-url`` token."""
+
+    @after_this_request
+    def framed_by_any_platform(response):
+        # The platform shows these pages (success or refusal) in its own frame, before the
+        # tool knows its origin; they carry nothing but the registration's outcome.
+        response.headers["Content-Security-Policy"] = content_security_policy(["*"], [])
+        return response
+
     problem = edge.problem(request.args, edge.REGISTER_PARAMS)
     if problem:
         return error_page(400, problem, "Registration")
@@ -337,10 +346,7 @@ def register():
         release_registration_token(session, request.args["token"])
         return error_page(refusal.status, str(refusal), "Registration failed")
     _invalidate_frame_policy()
-    response = make_response(render_template("lti/registered.html", platform=platform))
-    # The platform shows this page in its own frame before we knew its origin.
-    response.headers["Content-Security-Policy"] = content_security_policy(["*"], [])
-    return response
+    return render_template("lti/registered.html", platform=platform)
 
 
 @bp.get("/canvas.json")

@@ -11,7 +11,7 @@
   if (!tokenMeta || !csrfMeta || !renewMeta) { return; }
   var lifetime = parseInt(renewMeta.getAttribute("data-seconds"), 10) || 900;
   // Renew at a third of the lifetime: two chances before the token runs out.
-  var interval = Math.max(30, Math.floor(lifetime / 3)) * 1000;
+  var interval = Math.max(5, Math.floor(lifetime / 3)) * 1000;
 
   function apply(token, csrf) {
     tokenMeta.setAttribute("content", token);

@@ -110,7 +110,7 @@ def test_an_instructor_moves_from_the_launch_to_the_instructor_view_inside_the_f
     frame = open_activity(page, deployment, user=INSTRUCTOR, storage="post_message_forwarding")
     expect(frame.locator("#launch-role")).to_have_text("Instructor")
 
-    frame.locator("a[href*='/instructor/']").first.click()
+    frame.get_by_role("button", name="Instructor view").click()
 
     expect(frame.locator("main h1")).to_be_visible()
     assert "/instructor/" in tool_frame(page).url
@@ -118,19 +118,40 @@ def test_an_instructor_moves_from_the_launch_to_the_instructor_view_inside_the_f
     assert_accessible(tool_frame(page), "the instructor view")
 
 
-def test_a_learner_following_an_instructor_link_is_refused_inside_the_frame(open_page, deployment):
+def test_a_learner_posting_to_an_instructor_page_is_refused_inside_the_frame(open_page, deployment):
     page = open_page(BLOCKED)
     frame = open_activity(page, deployment, user=LEARNER)
     expect(frame.locator("#launch-user")).to_have_text("Lee Learner")
-    token = tool_frame(page).evaluate(
-        "new URLSearchParams(document.querySelector('a[href*=\"lti_token=\"]').search)"
-        ".get('lti_token')"
-    )
 
-    tool_frame(page).goto(f"{deployment.tool.url}/instructor/?lti_token={token}")
+    # The learner's own token and CSRF token, posted to a page their role does not reach.
+    tool_frame(page).evaluate(
+        """() => {
+          const form = document.querySelector("nav form").cloneNode(true);
+          form.action = "/instructor/";
+          document.body.appendChild(form);
+          form.submit();
+        }"""
+    )
 
     expect(frame.locator(".error-message")).to_be_visible()
     assert_accessible(tool_frame(page), "the refusal of an instructor page")
+
+
+def test_an_open_page_renews_its_launch_token_and_keeps_working(open_page, deployment):
+    deployment.app.config["LAUNCH_TOKEN_MAX_AGE"] = 15  # renewed every 5 s
+    page = open_page(BLOCKED)
+    frame = open_activity(page, deployment, user=LEARNER)
+    expect(frame.locator("#launch-user")).to_have_text("Lee Learner")
+    token_field = frame.locator("nav form input[name=lti_token]").first
+    first = token_field.input_value()
+
+    expect(token_field).not_to_have_value(first, timeout=20_000)
+    page.wait_for_timeout(12_000)  # the launch's first token has expired by now
+    frame.get_by_role("button", name="Discussions").click()
+
+    expect(frame.locator("main h1")).to_be_visible()
+    expect(frame.locator(".error-message")).to_have_count(0)
+    assert "lti_token" not in tool_frame(page).url
 
 
 def test_when_the_platform_frame_never_answers_storage_a_new_window_opens_the_activity(
