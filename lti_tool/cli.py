@@ -206,3 +206,68 @@ def worker(app: Flask, threads: int) -> None:
     from .grades.jobs import run_worker
 
     run_worker(app, threads)
+
+
+@main.group()
+def privacy() -> None:
+    """One person's data in the tool: export it, or erase it."""
+
+
+person_options = [
+    click.option("--issuer", required=True, help="The platform's issuer, as in 'platform list'."),
+    click.option("--sub", required=True, help="The person's LTI user id (sub) on that platform."),
+]
+
+
+def with_person(command):
+    for option in reversed(person_options):
+        command = option(command)
+    return command
+
+
+@privacy.command("export")
+@with_person
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
+)
+@with_app
+def privacy_export(app: Flask, issuer: str, sub: str, output: str | None) -> None:
+    """Everything the tool stores about one person, as JSON."""
+    import json
+
+    from . import privacy as person_data
+
+    session = db.get_session()
+    try:
+        user = person_data.find_person(session, issuer, sub)
+    except person_data.PersonNotFound as error:
+        raise click.ClickException(str(error)) from error
+    text = json.dumps(person_data.export(app, session, user), indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text)
+
+
+@privacy.command("erase")
+@with_person
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_app
+def privacy_erase(app: Flask, issuer: str, sub: str, yes: bool) -> None:
+    """Erase one person's data (their words, drafts, reports, grades kept here, name)."""
+    from . import privacy as person_data
+
+    session = db.get_session()
+    try:
+        user = person_data.find_person(session, issuer, sub)
+    except person_data.PersonNotFound as error:
+        raise click.ClickException(str(error)) from error
+    if not yes:
+        click.confirm(f"Erase everything the tool stores about {sub} from {issuer}?", abort=True)
+    removed = person_data.erase(app, session, user)
+    session.commit()
+    for part, counts in removed.items():
+        summary = ", ".join(f"{count} {what}" for what, count in counts.items()) or "nothing"
+        click.echo(f"{part}: {summary}")

@@ -21,11 +21,14 @@ bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
 
 def init_app(app: Flask) -> None:
-    """Open a ``scenario:<id>`` link's discussion at launch."""
+    """Open a ``scenario:<id>`` link's discussion at launch; plug into privacy export/erase."""
+    from .. import privacy as tool_privacy
     from ..lti import targets
+    from . import privacy
     from .views import open_discussion
 
     targets.register(app, "scenario", open_discussion)
+    tool_privacy.register(app, "discussions", export=privacy.export, erase=privacy.erase)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -209,6 +209,24 @@ def report(discussion_pk: int, post_pk: int):
     )
 
 
+@bp.post("/<int:discussion_pk>/mine")
+@requires(Role.LEARNER)
+def mine(discussion_pk: int):
+    """Download everything I wrote in this course's discussions (JSON)."""
+    import json
+
+    from .privacy import writing
+
+    discussion = own_discussion(discussion_pk)
+    found = writing(db.get_session(), g.launch.user_pk, g.launch.context_pk)
+    response = make_response(json.dumps({"discussions": found}, indent=2, ensure_ascii=False))
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="my-discussion-posts-{discussion.id}.json"'
+    )
+    return response
+
+
 # ---------------------------------------------------------------------- moderation
 
 
