@@ -91,6 +91,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(instructor_bp)
     app.register_blueprint(admin_bp)
 
+    from .grades import jobs as grade_jobs
+
+    grade_jobs.worker_mode(app)  # an unknown GRADE_WORKER stops the start, not a request
+
+    @app.before_request
+    def start_grade_delivery() -> None:
+        # In the serving process only (CLI commands build the app too), once per process:
+        # grades left pending by a restart go out without waiting for a new release.
+        grade_jobs.init_app(app)
+
     @app.get("/")
     def index():
         from flask import render_template

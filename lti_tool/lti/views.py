@@ -185,7 +185,7 @@ def launch():
         page = render_template("lti/deep_link.html", activities=activities.available(), **context)
     else:
         page = _open_activity(session, identity, token) or render_template(
-            "lti/landing.html", **context
+            "lti/landing.html", choices=_choices(), **context
         )
     response = make_response(page)
     lti.cookie_service().expire(response, request.form["state"])
@@ -203,6 +203,28 @@ def _open_activity(session, identity, token: str):
         return None
     g.launch = identity
     return handler(link, found[1])
+
+
+def _choices() -> list[activities.Activity]:
+    """The course's activities a plain link can open: those whose feature is running."""
+    return [a for a in activities.available() if targets.handler_for(a.key.split(":", 1)[0])]
+
+
+@bp.post("/activity")
+@requires(Role.INSTRUCTOR)
+def choose_activity():
+    """An instructor says which activity a link placed without deep linking opens."""
+    session = db.get_session()
+    link = session.get(ResourceLink, g.launch.resource_link_pk or 0)
+    if link is None or link.deployment_id != g.launch.deployment_pk:
+        return error_page(404)
+    known = {activity.key for activity in _choices()}
+    (key,) = deep_link_choice(request.form, known)[:1]
+    if link.activity_key and link.activity_key != link.activity:
+        return error_page(409, "Your course already says which activity this link opens.")
+    link.activity = key
+    session.commit()
+    return _open_activity(session, g.launch, g.lti_token) or error_page(404)
 
 
 def _claims_view(claims) -> dict[str, str]:

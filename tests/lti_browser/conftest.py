@@ -78,6 +78,7 @@ def served_tool(tmp_path, serve_wsgi) -> Iterator[ServedTool]:
         {
             "LTI_TOOL_ENV": "testing",
             "SECRET_KEY": "browser-test-secret",
+            "GRADE_WORKER": "off",  # grade delivery is tested in tests/lti_tool
             "DATABASE_URL": f"sqlite:///{tmp_path / 'tool.sqlite'}",
         }
     )

@@ -76,6 +76,7 @@ def test_the_queue_retries_a_grade_the_platform_failed_to_take(embedded):
 
 def test_a_starting_worker_sweeps_up_grades_left_pending_by_a_restart(embedded):
     embedded.app.config["GRADE_WORKER"] = "off"  # nothing delivers: the process then stops
+    grade_jobs(embedded.app).stop()  # (the launch's first request had started delivery)
     delivery_pk = embedded.release()
     with embedded.app.app_context():
         session = db.get_session()

@@ -14,6 +14,7 @@ from tests.lti_platform import INSTRUCTOR, LEARNER, launch, start_launch
 from tests.lti_platform.claims import CLAIM_LAUNCH_PRESENTATION
 
 from .conftest import connect
+from .helpers import launch_token, post_with_token
 
 
 def test_a_learner_lands_on_a_page_naming_who_where_and_what(connected):
@@ -61,7 +62,9 @@ def test_a_launch_records_user_course_activity_and_membership(connected):
 
 
 def test_a_launch_records_the_course_services_and_the_links_custom_parameters(connected):
-    connected.platform.resource_link("c1", "a1", custom={"activity": "scenario:john-roofer"})
+    connected.platform.resource_link(
+        "c1", "a1", custom={"activity": "scenario:scenario-john-roofer"}
+    )
     launch(connected.platform, user=LEARNER, course_id="c1", resource_link_id="a1")
 
     with connected.app.app_context():
@@ -72,7 +75,7 @@ def test_a_launch_records_the_course_services_and_the_links_custom_parameters(co
         assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in context.ags_scopes.split()
         link = session.scalar(select(ResourceLink))
         assert link.ags_lineitem_url == connected.platform.line_item_for("c1", "a1")
-        assert json.loads(link.custom) == {"activity": "scenario:john-roofer"}
+        assert json.loads(link.custom) == {"activity": "scenario:scenario-john-roofer"}
 
 
 def test_two_platforms_using_the_same_ids_never_share_records(app, lti_platform_factory, live_tool):
@@ -172,3 +175,51 @@ def test_an_administrator_allows_another_framing_origin_for_one_platform(connect
     connected.app.extensions["lti_tool.frame_policy"].invalidate()
     csp = launch(connected.platform).headers["Content-Security-Policy"]
     assert school in csp.split("frame-ancestors", 1)[1]
+
+
+def test_an_instructor_chooses_what_a_plainly_placed_link_opens(connected, client):
+    page = launch(connected.platform, user=INSTRUCTOR, resource_link_id="plain").text
+    assert "Choose it once" in page
+    assert 'value="scenario:scenario-john-roofer"' in page
+
+    chosen = post_with_token(
+        client, "/lti/activity", launch_token(page), activity="scenario:scenario-john-roofer"
+    )
+
+    assert chosen.status_code == 200
+    assert "John" in chosen.text
+    with connected.app.app_context():
+        link = db.get_session().scalar(select(ResourceLink))
+        assert link.activity_key == "scenario:scenario-john-roofer"
+
+
+def test_a_learner_on_a_link_not_set_up_is_told_so(connected):
+    page = launch(connected.platform, user=LEARNER, resource_link_id="plain").text
+
+    assert "Your instructor has not set this activity up yet" in page
+    assert "Choose it once" not in page
+
+
+def test_a_learner_cannot_choose_what_a_link_opens(connected, client):
+    token = launch_token(launch(connected.platform, user=LEARNER, resource_link_id="plain").text)
+
+    response = post_with_token(
+        client, "/lti/activity", token, activity="scenario:scenario-john-roofer"
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_link_whose_course_names_its_activity_cannot_be_changed_in_the_tool(connected, client):
+    connected.platform.resource_link(
+        "course-1", "placed", custom={"activity": "scenario:scenario-john-roofer"}
+    )
+    token = launch_token(
+        launch(connected.platform, user=INSTRUCTOR, resource_link_id="placed").text
+    )
+
+    response = post_with_token(
+        client, "/lti/activity", token, activity="scenario:scenario-rachel-amy-bar"
+    )
+
+    assert response.status_code == 409
