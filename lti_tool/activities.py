@@ -27,12 +27,18 @@ class Activity:
     key: str  # "scenario:<id>" or "assignment:<id>"
     kind: str
     title: str
+    #: The gradebook column's maximum, for activities graded by their nature (assignments:
+    #: the rubric's total); ``None`` for the others.
+    points_possible: int | None = None
 
 
 def from_course(course) -> list[Activity]:
     """The scenarios and assignments of a ``scormgen.model.Course``, in course order."""
     found = [Activity(f"scenario:{s.id}", "Scenario discussion", s.title) for s in course.scenarios]
-    found += [Activity(f"assignment:{a.id}", "Assignment", a.title) for a in course.assignments]
+    found += [
+        Activity(f"assignment:{a.id}", "Assignment", a.title, a.points_possible or None)
+        for a in course.assignments
+    ]
     return found
 
 

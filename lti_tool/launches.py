@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,18 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 def _text(value: Any, limit: int = 255) -> str:
     return clean_text(value, limit)
+
+
+def link_parameters(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The link's custom parameters, with ``activity`` from the launch URL's query when the
+    platform sent none: Moodle's Common Cartridge import keeps a link's URL, not its custom
+    parameters (the URL is verified to be this tool's before anything is recorded)."""
+    custom = dict(claims.get(CLAIM + "custom") or {})
+    if "activity" not in custom:
+        query = parse_qs(urlsplit(str(claims.get(CLAIM + "target_link_uri") or "")).query)
+        if query.get("activity"):
+            custom["activity"] = query["activity"][0]
+    return custom
 
 
 def display_name(claims: Mapping[str, Any]) -> str:
@@ -107,7 +120,7 @@ class LaunchRecorder:
             link.ags_lineitem_url = (claims.get(AGS_CLAIM) or {}).get(
                 "lineitem"
             ) or link.ags_lineitem_url
-            link.custom = json.dumps(claims.get(CLAIM + "custom") or {}, sort_keys=True)
+            link.custom = json.dumps(link_parameters(claims), sort_keys=True)
         session.flush()
         if link is not None and context is not None:
             link.context_pk = context.id

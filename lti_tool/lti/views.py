@@ -9,6 +9,7 @@ manual configuration), ``/lti/deep-link`` (the deep-linking answer).
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from flask import (
 )
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.lineitem import LineItem
 
 from .. import activities, db
 from ..errors import error_page
@@ -43,7 +45,7 @@ from ..security import (
     start_session,
     token_from_request,
 )
-from ..validation import deep_link_choice
+from ..validation import ValidationError, deep_link_choice
 from . import edge, targets
 from .pylti_glue import (
     AGS_SCOPES,
@@ -182,7 +184,13 @@ def launch():
         lti.cache.set(
             DEEP_LINK_OPEN + identity.launch_id, True, current_app.config["LAUNCH_SESSION_MAX_AGE"]
         )
-        page = render_template("lti/deep_link.html", activities=activities.available(), **context)
+        settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
+        page = render_template(
+            "lti/deep_link.html",
+            activities=activities.available(),
+            multiple=(settings or {}).get("accept_multiple") is not False,
+            **context,
+        )
     else:
         page = _open_activity(session, identity, token) or render_template(
             "lti/landing.html", choices=_choices(), **context
@@ -197,10 +205,19 @@ def _open_activity(session, identity, token: str):
     if identity.resource_link_pk is None:
         return None
     link = session.get(ResourceLink, identity.resource_link_pk)
-    found = targets.split_key(link.activity_key) if link is not None else None
-    handler = targets.handler_for(found[0]) if found else None
-    if handler is None:
+    if link is None or not link.activity_key:
         return None
+    found = targets.split_key(link.activity_key)
+    known = {activity.key for activity in activities.available()}
+    handler = targets.handler_for(found[0]) if found else None
+    if link.activity_key not in known or handler is None:
+        log.info("a link names an activity the course does not offer: %.80s", link.activity_key)
+        return error_page(
+            404,
+            "This activity is not part of the course, or not available in this tool yet. "
+            "Please tell your instructor.",
+            "Activity not found",
+        )
     g.launch = identity
     return handler(link, found[1])
 
@@ -270,12 +287,6 @@ def deep_link():
     known = {activity.key: activity for activity in activities.available()}
     selected = [known[key] for key in deep_link_choice(request.form, known)]
     lti = services()
-    if lti.cache.take(DEEP_LINK_OPEN + g.launch.launch_id) is None:
-        return error_page(
-            409,
-            "These activities have already been sent to your course. To add more, start "
-            "again from the course's 'add activity' page.",
-        )
     try:
         restored = lti.restored_launch(g.launch.launch_id)
         deep_link = restored.get_deep_link()
@@ -283,16 +294,19 @@ def deep_link():
         return error_page(
             401, "This deep-linking request has expired. Start again from the course."
         )
-    resources = [
-        DeepLinkResource()
-        .set_url(lti.launch_url())
-        .set_title(activity.title)
-        .set_custom_params({"activity": activity.key})
-        for activity in selected
-    ]
     settings = restored.get_launch_data()[
         "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
     ]
+    if settings.get("accept_multiple") is False and len(selected) > 1:
+        # Canvas's assignment_selection, for one: the answer must hold exactly one link.
+        raise ValidationError({"activity": ["Choose one activity: this place holds one."]})
+    if lti.cache.take(DEEP_LINK_OPEN + g.launch.launch_id) is None:
+        return error_page(
+            409,
+            "These activities have already been sent to your course. To add more, start "
+            "again from the course's 'add activity' page.",
+        )
+    resources = [_deep_link_resource(lti.launch_url(), activity) for activity in selected]
     return_url = settings["deep_link_return_url"]
     response = make_response(
         render_template(
@@ -307,6 +321,26 @@ def deep_link():
         frame, [form_origin] if form_origin else []
     )
     return response
+
+
+def _deep_link_resource(launch_url: str, activity: activities.Activity) -> DeepLinkResource:
+    """One link: the activity in its custom parameters and in its URL (importers and course
+    copies that drop custom parameters keep the URL), and a gradebook column when graded."""
+    resource = (
+        DeepLinkResource()
+        .set_url(launch_url + "?" + urlencode({"activity": activity.key}))
+        .set_title(activity.title)
+        .set_custom_params({"activity": activity.key})
+    )
+    if activity.points_possible:
+        resource.set_lineitem(
+            LineItem()
+            .set_score_maximum(activity.points_possible)
+            .set_label(activity.title)
+            .set_resource_id(activity.key.split(":", 1)[1])
+            .set_tag(activity.key.split(":", 1)[0])
+        )
+    return resource
 
 
 @bp.post("/token")

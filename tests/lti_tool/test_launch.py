@@ -223,3 +223,26 @@ def test_a_link_whose_course_names_its_activity_cannot_be_changed_in_the_tool(co
     )
 
     assert response.status_code == 409
+
+
+def test_a_link_names_its_activity_in_its_launch_url_when_it_has_no_custom_parameter(
+    connected,
+):
+    tool = connected.platform.tool()
+    url = tool.target_link_uri + "?activity=scenario:scenario-john-roofer"
+
+    page = launch(connected.platform, user=LEARNER, target_link_uri=url)
+
+    assert page.status_code == 200
+    assert "John" in page.text
+    assert "Choose it once" not in page.text
+
+
+def test_a_link_naming_an_activity_the_course_does_not_have_is_refused_clearly(connected):
+    tool = connected.platform.tool()
+    url = tool.target_link_uri + "?activity=scenario:no-such-scenario"
+
+    page = launch(connected.platform, user=LEARNER, target_link_uri=url)
+
+    assert page.status_code == 404
+    assert "This activity is not part of the course" in page.text
