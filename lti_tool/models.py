@@ -214,3 +214,4 @@ class CacheEntry(Base):
 # ``Base.metadata``, which the migrations and their test compare against.
 from .discussions import models as _discussion_models  # noqa: E402, F401
 from .grades import models as _grades_models  # noqa: E402, F401
+from .assignments import models as _assignment_models  # noqa: E402, F401
