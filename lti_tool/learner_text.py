@@ -13,6 +13,7 @@ result is marked safe for Jinja only here.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -46,8 +47,13 @@ def clean(text: str, *, max_length: int) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def render(text: str) -> Markup:
-    """Safe HTML for ``text``: the Markdown subset, sanitised."""
+    """Safe HTML for ``text``: the Markdown subset, sanitised.
+
+    Cached by text (the result is immutable): a discussion page renders every post on each
+    read, and the same texts come back until someone edits them.
+    """
     html = _markdown.render(text)
     return Markup(
         nh3.clean(

@@ -79,11 +79,11 @@ class DiscussionGrading:
         """An instructor's mark for a learner of this discussion's course."""
         if not viewer.staff:
             raise NotFound
+        self._learner(discussion, user_pk)
         if discussion.grading != MARK:
             raise Refused("This discussion is not marked by instructors.")
         if not 0 <= mark <= discussion.grading_target:
             raise Refused(f"A mark is from 0 to {discussion.grading_target}.")
-        self._learner(discussion, user_pk)
         self._release(
             discussion,
             user_pk,

@@ -254,7 +254,22 @@ class DiscussionService:
         session = self._session
         link = discussion.resource_link
         rows = session.execute(
-            select(Post, Participant.pseudonym_number, User.name, Membership.role)
+            # Columns, not entities: a page reads every post, and building ORM objects for
+            # hundreds of rows costs more than the query.
+            select(
+                Post.id,
+                Post.author_id,
+                Post.parent_id,
+                Post.body,
+                Post.state,
+                Post.hidden_reason,
+                Post.pinned,
+                Post.created_at,
+                Post.edited_at,
+                Participant.pseudonym_number,
+                User.name,
+                Membership.role,
+            )
             .join(User, User.id == Post.author_id)
             .outerjoin(
                 Participant,
@@ -288,7 +303,8 @@ class DiscussionService:
         window = timedelta(minutes=discussion.edit_window_minutes)
         views: dict[int, PostView] = {}
         parents: dict[int, int | None] = {}
-        for post, number, name, role in rows:
+        for post in rows:
+            number, name, role = post.pseudonym_number, post.name, post.role
             own = post.author_id == viewer.user_pk
             author_is_staff = role is not None and role != "learner"
             if own:

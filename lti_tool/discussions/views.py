@@ -98,8 +98,17 @@ def _draft_key(discussion: Discussion) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
 
 
-def _act(discussion: Discussion, action, done: str, *, draft: str | None = None, **extra):
-    """Run ``action`` and answer with the page: a notice, or the refusal with the draft kept."""
+def _act(
+    discussion: Discussion,
+    action,
+    done: str,
+    *,
+    draft: str | None = None,
+    form: tuple[int, str] | None = None,
+    **extra,
+):
+    """Run ``action`` and answer with the page: a notice, or the refusal with the draft kept
+    (on the post's own form page when ``form`` names one: ``(post id, action)``)."""
     session = db.get_session()
     try:
         action()
@@ -108,6 +117,8 @@ def _act(discussion: Discussion, action, done: str, *, draft: str | None = None,
         abort(404)
     except Refused as refusal:
         session.rollback()
+        if form is not None:
+            return _post_form(discussion, *form, status=422, error=str(refusal), draft=draft)
         return _page(discussion, status=422, visit=False, error=str(refusal), draft=draft, **extra)
     session.commit()
     return _page(discussion, visit=False, notice=done, **extra)
@@ -139,6 +150,7 @@ def create(discussion_pk: int):
         post_and_grade,
         "Your reply is posted." if parent else "Your post is published.",
         draft=text,
+        form=(parent, "reply") if parent else None,
         posted=parent is None,
     )
 
@@ -172,6 +184,52 @@ def draft(discussion_pk: int):
     return "", 204
 
 
+FORMS = ("reply", "edit", "delete", "report", "hide")
+
+
+@bp.post(
+    "/<int:discussion_pk>/posts/<int:post_pk>/<any(reply, edit, delete, report, hide):action>-form"
+)
+@requires(Role.LEARNER)
+def post_form(discussion_pk: int, post_pk: int, action: str):
+    """The page of one action on one post (reply, edit, delete, report, hide)."""
+    return _post_form(own_discussion(discussion_pk), post_pk, action)
+
+
+def _post_form(discussion: Discussion, post_pk: int, action: str, *, status: int = 200, **extra):
+    page = DiscussionService(db.get_session()).page(discussion, viewer(), visit=False)
+    post = _find(page.threads, post_pk)
+    allowed = {
+        "reply": post is not None and post.can_reply,
+        "edit": post is not None and post.can_edit,
+        "delete": post is not None and post.can_delete,
+        "report": post is not None and post.can_report,
+        "hide": post is not None and page.viewer.staff and post.state == "visible",
+    }
+    if not allowed[action]:
+        abort(404)
+    body = render_page(
+        "discussions/post_form.html",
+        discussion=discussion,
+        texts=course.scenario(discussion.scenario_id),
+        post=post,
+        action=action,
+        reasons=REPORT_REASONS,
+        **extra,
+    )
+    return body, status
+
+
+def _find(views, post_pk: int):
+    for view in views:
+        if view.id == post_pk:
+            return view
+        found = _find(view.replies, post_pk)
+        if found is not None:
+            return found
+    return None
+
+
 @bp.post("/<int:discussion_pk>/posts/<int:post_pk>/edit")
 @requires(Role.LEARNER)
 def edit(discussion_pk: int, post_pk: int):
@@ -182,6 +240,8 @@ def edit(discussion_pk: int, post_pk: int):
         discussion,
         lambda: service.edit(discussion, viewer(), post_pk, text),
         "Your post is updated.",
+        draft=text,
+        form=(post_pk, "edit"),
     )
 
 
@@ -206,6 +266,7 @@ def report(discussion_pk: int, post_pk: int):
         discussion,
         lambda: service.report(discussion, viewer(), post_pk, reason, note),
         "Thank you. Your report went to the instructors only; nobody else learns who sent it.",
+        form=(post_pk, "report"),
     )
 
 
@@ -240,6 +301,7 @@ def hide(discussion_pk: int, post_pk: int):
         discussion,
         lambda: service.hide(discussion, viewer(), post_pk, reason),
         "The post is hidden.",
+        form=(post_pk, "hide"),
     )
 
 

@@ -92,9 +92,10 @@ def test_a_learner_posts_reads_and_replies_by_keyboard_and_no_payload_runs(open_
     )
     expect(frame.locator(".post-body img, .post-body iframe, .post-body svg")).to_have_count(0)
 
-    tab_to(page, ".post:not(.own) summary.reply-toggle")
+    tab_to(page, ".post:not(.own) button.reply")
     page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
+    expect(frame.locator("h1")).to_have_text("Reply to a post")
+    tab_to(page, "#reply-body")
     page.keyboard.type("Thank you for these examples.")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")

@@ -102,7 +102,7 @@ def course(connected):
 
 def test_a_scenario_link_opens_its_discussion_with_texts_from_the_course(course):
     from lti_tool.activities import DEFAULT_COURSE_PATH
-    from scormgen.loader import load_course
+    from scormgen.load import load_course
 
     (scenario,) = [s for s in load_course(DEFAULT_COURSE_PATH).scenarios if s.id == JOHN]
 
@@ -191,6 +191,11 @@ def test_before_posting_no_route_reveals_a_post(course):
                 f"/posts/{sams}/edit",
                 f"/posts/{sams}/delete",
                 f"/posts/{sams}/report",
+                f"/posts/{sams}/reply-form",
+                f"/posts/{sams}/edit-form",
+                f"/posts/{sams}/delete-form",
+                f"/posts/{sams}/report-form",
+                f"/posts/{sams}/hide-form",
             )
         ),
         lee.submit("/posts", body="reply", parent=str(sams)).page,
@@ -356,6 +361,14 @@ ROUTES = [
     ("/posts/{post}/edit", "learner"),
     ("/posts/{post}/delete", "learner"),
     ("/posts/{post}/report", "learner"),
+    ("/posts/{post}/reply-form", "learner"),
+    ("/posts/{post}/edit-form", "learner"),
+    ("/posts/{post}/delete-form", "learner"),
+    ("/posts/{post}/report-form", "learner"),
+    ("/posts/{post}/hide-form", "instructor"),
+    ("/draft", "learner"),
+    ("/mine", "learner"),
+    ("/marks/{user}", "instructor"),
     ("/posts/{post}/hide", "instructor"),
     ("/posts/{post}/restore", "instructor"),
     ("/posts/{post}/pin", "instructor"),
@@ -372,27 +385,33 @@ ROUTES = [
 
 @pytest.fixture
 def elsewhere(app, course, lti_platform_factory, live_tool):
+    """Discussions with a post and a report at another link, another course, another platform.
+
+    The posts elsewhere are Kim's, who is in no discussion of course c1: her user id is
+    foreign to c1 (except through link a2, which is in c1)."""
     from sqlalchemy import select
 
     from lti_tool import db
-    from lti_tool.discussions.models import Report
+    from lti_tool.discussions.models import Post, Report
 
-    """Discussions with a post and a report at another link, another course, another platform."""
     other_platform = connect(app, lti_platform_factory(), live_tool)
+    other_platform.platform.add_user(THIRD_LEARNER)
     found = {}
-    for name, connected, where in (
-        ("link", course, dict(link="a2")),
-        ("course", course, dict(course="c2", link="b1")),
-        ("platform", other_platform, dict(course="c1", link="a1")),
+    for name, connected, author, where in (
+        ("link", course, SECOND_LEARNER, dict(link="a2")),
+        ("course", course, THIRD_LEARNER, dict(course="c2", link="b1")),
+        ("platform", other_platform, THIRD_LEARNER, dict(course="c1", link="a1")),
     ):
-        place(connected.platform, **{k: v for k, v in where.items()})
-        sam = open_as(connected, SECOND_LEARNER, **where).submit("/posts", body=f"secret {name}")
-        (post,) = sam.post_ids()
+        place(connected.platform, **where)
+        them = open_as(connected, author, **where).submit("/posts", body=f"secret {name}")
+        (post,) = them.post_ids()
         lee = open_as(connected, LEARNER, **where).submit("/posts", body="lee")
         lee.submit(f"/posts/{post}/report", reason="other")
         with app.app_context():
-            report = db.get_session().scalar(select(Report.id).where(Report.post_id == post))
-        found[name] = {"discussion": sam.discussion, "post": post, "report": report}
+            session = db.get_session()
+            report = session.scalar(select(Report.id).where(Report.post_id == post))
+            user = session.scalar(select(Post.author_id).where(Post.id == post))
+        found[name] = {"discussion": them.discussion, "post": post, "report": report, "user": user}
     return found
 
 
@@ -407,10 +426,14 @@ def test_every_route_answers_404_for_another_links_courses_or_platforms_ids(
     for name, ids in elsewhere.items():
         # Their discussion id with our token, and our discussion id with their post id.
         for discussion, post in ((ids["discussion"], own_post), (here, ids["post"])):
-            if discussion == here and "{post}" not in path and "{report}" not in path:
+            if discussion == here and not any(
+                f"{{{n}}}" in path for n in ("post", "report", "user")
+            ):
                 continue
+            if discussion == here and "{user}" in path and name == "link":
+                continue  # the other link is in this course: its people are ours too
             url = f"{ina.tool_url}/discussions/{discussion}" + path.format(
-                post=post, report=ids["report"]
+                post=post, report=ids["report"], user=ids["user"]
             )
             response = requests.post(
                 url,
@@ -419,6 +442,7 @@ def test_every_route_answers_404_for_another_links_courses_or_platforms_ids(
                     "csrf_token": csrf_token(ina.page),
                     "body": "x",
                     "reason": "x",
+                    "mark": "1",
                 },
             )
             assert response.status_code == 404, (name, url)
@@ -436,7 +460,16 @@ def test_every_discussion_page_is_well_formed(course):
     lee.submit("/posts", body="Lee's")
     lee.submit(f"/posts/{sams}/report", reason="other")
     assert_accessible_structure(lee.page)
-    for path in ("", "/reports", "/roster", f"/posts/{sams}/history"):
+    for action in ("reply", "report"):
+        assert_accessible_structure(
+            open_as(course, LEARNER).submit(f"/posts/{sams}/{action}-form").page
+        )
+    lees = post_id_of(lee.page, "Lee's")
+    for action in ("edit", "delete"):
+        assert_accessible_structure(
+            open_as(course, LEARNER).submit(f"/posts/{lees}/{action}-form").page
+        )
+    for path in ("", "/reports", "/roster", f"/posts/{sams}/history", f"/posts/{sams}/hide-form"):
         ina = open_as(course, INSTRUCTOR)
         assert_accessible_structure(ina.submit(path).page)
 
