@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scormgen.loader import load_course  # noqa: E402
+from scormgen.load import load_course  # noqa: E402
 from scormgen.render import render_package_files, session_path  # noqa: E402
 from tests.browser import launch_chromium  # noqa: E402
 from tests.sco_browser.harness import serve, write_site  # noqa: E402

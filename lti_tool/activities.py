@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from scormgen.loader import check_content
+from scormgen.load import check_content
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,11 @@
-"""``build()``: content/ in, SCORM 1.2 zips out; everything is read and checked before a byte is written.
+"""``build()``: content/ in, packages out; everything is read and checked before a byte is written.
 
-The stages run one way: load the course (``scormgen.loader``), apply the build
-options to the model, check SCORM 1.2 runtime limits (``scormgen.checks``),
-render every package's files (``scormgen.render``), build and XSD-validate
-every manifest (``scormgen.manifest``, ``scormgen.xsd``), zip every package in
-memory (``scormgen.package``) and only then write them all, each atomically.
-
-Packages written into the output folder::
-
-    <course-id>.zip                    one SCO per session, then the pages, in course order
-    sessions/<NN>-<session-id>.zip     one single-SCO package per session
+The stages run one way: load the course (``scormgen.load``), apply the build
+options to the model, check it for each format (SCORM 1.2 runtime limits:
+``scormgen.package.scorm.checks``), render the pages (``scormgen.render``),
+make every package in memory with its manifest validated against the format's
+schemas (``scormgen.package.scorm.packages``), and only then write them all
+(``scormgen.package.archive``), each atomically.
 """
 
 from __future__ import annotations
@@ -20,25 +16,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from scormgen.checks import SuspendLength, check_course
-from scormgen.diagnostics import AuthoringError, Diagnostics, did_you_mean
+from scormgen.diagnostics import AuthoringError, BuildError, Diagnostics, did_you_mean
 from scormgen.drafts import release_diagnostics
-from scormgen.loader import check_content
-from scormgen.manifest import ManifestInfo, build_manifest, serialize
+from scormgen.load import check_content
 from scormgen.model import Course, Session
-from scormgen.package import build_date_time, write_atomically, zip_bytes
-from scormgen.sco import RenderedFiles
-from scormgen.xsd import schema_bytes, validate_manifest
+from scormgen.package.archive import build_date_time, write_atomically
+from scormgen.package.scorm.checks import SuspendLength, check_course
+from scormgen.package.scorm.packages import (
+    Render,
+    package_count,
+    scorm_packages,
+    session_package_name,
+)
 
-MANIFEST = "imsmanifest.xml"
+__all__ = ["BuildError", "BuildResult", "PackageResult", "build", "session_package_name"]
 
-Render = Callable[[Course, Sequence[Session], bool], RenderedFiles]
 #: Called as ``progress(done, total, label)`` after each step of the build.
 Progress = Callable[[int, int, str], None]
-
-
-class BuildError(Exception):
-    """A build that cannot produce valid packages for a reason other than the content."""
 
 
 @dataclass(frozen=True)
@@ -57,14 +51,6 @@ class BuildResult:
     diagnostics: Diagnostics  # warnings only: a build with errors raises AuthoringError
 
 
-@dataclass(frozen=True)
-class _Planned:
-    path: Path
-    info: ManifestInfo
-    sessions: tuple[Session, ...]
-    include_pages: bool
-
-
 def _default_render() -> Render:
     from scormgen.render import render_package_files
 
@@ -72,7 +58,7 @@ def _default_render() -> Render:
 
 
 def _default_suspend_length() -> SuspendLength:
-    from scormgen.suspend import worst_case_suspend_data_length
+    from scormgen.package.scorm.suspend import worst_case_suspend_data_length
 
     return worst_case_suspend_data_length
 
@@ -111,79 +97,6 @@ def apply_options(course: Course, mastery_score: int | None, title: str | None) 
     return course
 
 
-def session_package_name(session: Session) -> str:
-    return f"{session.number:02d}-{session.id}.zip"
-
-
-def _plan(course: Course, sessions: tuple[Session, ...], output: Path) -> list[_Planned]:
-    common = {"version": course.version, "language": course.settings.language}
-    plans = [
-        _Planned(
-            output / f"{course.id}.zip",
-            ManifestInfo(course.id, title=course.title, description=course.description, **common),
-            sessions,
-            include_pages=True,
-        )
-    ]
-    for session in sessions:
-        plans.append(
-            _Planned(
-                output / "sessions" / session_package_name(session),
-                ManifestInfo(
-                    f"{course.id}.{session.id}",
-                    title=f"{course.title}: {session.title}",
-                    description=session.aim,
-                    **common,
-                ),
-                (session,),
-                include_pages=False,
-            )
-        )
-    return plans
-
-
-def _single_sco(course_files: RenderedFiles, session: Session) -> RenderedFiles | None:
-    """A session's package cut from the course package's render, if it holds that SCO.
-
-    A SCO's page and assets do not depend on which package carries them, so the build
-    renders every session once (tests check the cut against a fresh render).
-    """
-    for sco in course_files.scos:
-        if sco.identifier == session.id:
-            files = {
-                name: course_files.files[name] for name in sco.files if name in course_files.files
-            }
-            if sco.launch in course_files.files:
-                files[sco.launch] = course_files.files[sco.launch]
-            return RenderedFiles(files=dict(sorted(files.items())), scos=(sco,))
-    return None
-
-
-def _package(plan: _Planned, rendered: RenderedFiles) -> tuple[bytes, int]:
-    """The zip bytes of one package and its SCO count; ``BuildError`` if its manifest is invalid."""
-    schemas = schema_bytes()
-    clashes = sorted(set(rendered.files) & {MANIFEST, *schemas})
-    if clashes:
-        raise BuildError(f"{plan.path.name}: the rendered files overwrite {', '.join(clashes)}")
-    missing = sorted(
-        {name for sco in rendered.scos for name in (sco.launch, *sco.files)} - set(rendered.files)
-    )
-    if missing:
-        raise BuildError(
-            f"{plan.path.name}: the SCOs use files that were not rendered: {', '.join(missing)}"
-        )
-    document = build_manifest(plan.info, rendered.scos)
-    problems = validate_manifest(document)
-    if problems:
-        raise BuildError(
-            f"{plan.path.name}: the generated manifest breaks the SCORM 1.2 schemas "
-            "(a scormgen bug, not a content mistake):\n"
-            + "\n".join(f"  {problem}" for problem in problems)
-        )
-    files = {**rendered.files, **schemas, MANIFEST: serialize(document)}
-    return zip_bytes(files), len(rendered.scos)
-
-
 def build(
     content_dir: str | os.PathLike,
     output_dir: str | os.PathLike,
@@ -202,7 +115,7 @@ def build(
     Raises ``AuthoringError`` (every diagnostic, file:line) for content mistakes and
     ``BuildError`` for anything else that stops a build; either way nothing is written.
     ``release`` builds strictly and refuses every draft (``scormgen.drafts``).
-    ``render`` and ``suspend_length`` default to ``scormgen.render`` and ``scormgen.suspend``.
+    ``render`` and ``suspend_length`` default to ``scormgen.render`` and ``scormgen.package.scorm.suspend``.
     """
     report = progress or (lambda done, total, label: None)
     try:
@@ -222,25 +135,13 @@ def build(
         raise AuthoringError(diagnostics)
 
     render = render or _default_render()
-    plans = _plan(course, selected, Path(output_dir))
-    total = len(plans) + 1
+    total = package_count(selected) + 1
     report(0, total, "checked the content")
-    zips: dict[Path, bytes] = {}
-    counts: dict[Path, tuple[int, int]] = {}
-    course_render: RenderedFiles | None = None
-    for done, plan in enumerate(plans, start=1):
-        rendered = None
-        if course_render is not None and len(plan.sessions) == 1:
-            rendered = _single_sco(course_render, plan.sessions[0])
-        if rendered is None:
-            rendered = render(course, plan.sessions, plan.include_pages)
-        if plan.include_pages:
-            course_render = rendered
-        data, scos = _package(plan, rendered)
-        zips[plan.path] = data
-        interactions = sum(len(s.questions) + len(s.reflections) for s in plan.sessions)
-        counts[plan.path] = (scos, interactions)
-        report(done, total, plan.path.name)
+    steps = iter(range(1, total))
+    packages = scorm_packages(
+        course, selected, Path(output_dir), render, lambda label: report(next(steps), total, label)
+    )
+    zips = {package.path: package.data for package in packages}
 
     # Start writing files now that every package is built and valid.
     write_atomically(zips)
@@ -249,13 +150,13 @@ def build(
         course=course,
         packages=tuple(
             PackageResult(
-                path=path,
-                scos=counts[path][0],
-                interactions=counts[path][1],
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
+                path=package.path,
+                scos=package.scos,
+                interactions=package.interactions,
+                size=len(package.data),
+                sha256=hashlib.sha256(package.data).hexdigest(),
             )
-            for path, data in zips.items()
+            for package in packages
         ),
         diagnostics=diagnostics,
     )

@@ -57,7 +57,7 @@ def main() -> None:
 def check(content_dir: str, strict: bool, release: bool) -> None:
     """Load and check CONTENT_DIR (default: content) without writing anything."""
     from scormgen.drafts import drafts_summary, release_diagnostics
-    from scormgen.loader import check_content
+    from scormgen.load.loader import check_content
 
     course, diagnostics = check_content(content_dir)
     if course is not None and release:
@@ -76,7 +76,7 @@ def check(content_dir: str, strict: bool, release: bool) -> None:
 
 def load_or_fail(content_dir: str, strict: bool):
     """The course model, or a ``ContentError`` listing every authoring mistake."""
-    from scormgen.loader import load_course
+    from scormgen.load.loader import load_course
 
     try:
         return load_course(content_dir, strict=strict)
@@ -178,7 +178,7 @@ def build(
 @strict_option
 def validate(packages: tuple[str, ...], strict: bool) -> None:
     """Check SCORM 1.2 zips the way an importing LMS would; one line per problem."""
-    from scormgen.validate import validate_package
+    from scormgen.package.scorm.validate import validate_package
 
     errors = warnings = 0
     for package in packages:
@@ -200,7 +200,7 @@ def preview(package: str, port: int, open_browser: bool) -> None:
     """Play PACKAGE's SCOs on localhost in a minimal LMS frame, with the data model beside them."""
     import time
 
-    from scormgen.preview import PreviewError, start_preview
+    from scormgen.package.scorm.preview import PreviewError, start_preview
 
     try:
         server, scos = start_preview(package, port=port)

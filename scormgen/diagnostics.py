@@ -76,3 +76,7 @@ class AuthoringError(Exception):
     def __init__(self, diagnostics: Diagnostics) -> None:
         self.diagnostics = diagnostics
         super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class BuildError(Exception):
+    """A build that cannot produce valid packages for a reason other than the content."""

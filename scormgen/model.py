@@ -55,7 +55,7 @@ class SupportNotice:
 
 @dataclass(frozen=True)
 class CourseSettings:
-    """Course-wide settings from ``content/course.yml`` (see ``scormgen.settings``)."""
+    """Course-wide settings from ``content/course.yml`` (see ``scormgen.load.settings``)."""
 
     mastery_score: int | None
     reflections_to_lms: ReflectionPolicy

@@ -5,7 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python scripts/question_sources.py            # writes docs/question-sources.md
     .venv/bin/python scripts/question_sources.py --check    # exit 1 if that file is out of date
 
-The table is generated from the loaded course model (``scormgen.loader.load_course``),
+The table is generated from the loaded course model (``scormgen.load.loader.load_course``),
 so it always shows what learners see; the loader has already checked that every
 ``source`` is a verbatim quote of the seed. The scenario section also shows whether
 each scenario's situation and commentary are verbatim seed text (a commentary paragraph
@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scormgen.loader import load_course, normalize_space, quote_in_source
+from scormgen.load.loader import load_course, normalize_space, quote_in_source
 from scormgen.model import Course, Question
 
 ROOT = Path(__file__).resolve().parent.parent

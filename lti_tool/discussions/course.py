@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from flask import current_app
 from markupsafe import Markup
 
-from scormgen.loader import check_content
-from scormgen.markdown import render_block
+from scormgen.load import check_content
 from scormgen.model import Course, Scenario
+from scormgen.render.markdown import render_block
 
 from .. import activities
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scormgen.diagnostics import Diagnostics
-from scormgen.fields import Field, check_id, check_positive, read_fields
+from scormgen.load.fields import Field, check_id, check_positive, read_fields
 from scormgen.model import (
     Assignment,
     Block,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scormgen.diagnostics import Diagnostics, did_you_mean
+from scormgen.load.yamlsource import LocatedMap
 from scormgen.model import SourceLocation
-from scormgen.yamlsource import LocatedMap
 
 # Authored ids become SCORM identifiers, CMIIdentifiers and URL parts: keep them to a slug.
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

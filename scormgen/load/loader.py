@@ -2,13 +2,13 @@
 
 The content folder::
 
-    content/course.yml            course settings (scormgen.settings)
+    content/course.yml            course settings (scormgen.load.settings)
     content/source/seed.txt       the seed text that questions quote
     content/sessions/NN-*.md      one file per session, in file-name order
     content/pages/*.md            pages outside the sequence (Useful Resources)
 
 A Markdown file starts with YAML front matter between ``---`` lines; its body
-is Markdown prose with fenced interaction blocks (``scormgen.blocks``).
+is Markdown prose with fenced interaction blocks (``scormgen.load.blocks``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from scormgen.blocks import BLOCK_FIELDS, build_block
 from scormgen.diagnostics import AuthoringError, Diagnostics, did_you_mean
-from scormgen.fields import Field, check_id, check_percent, read_fields
+from scormgen.load.blocks import BLOCK_FIELDS, build_block
+from scormgen.load.fields import Field, check_id, check_percent, read_fields
+from scormgen.load.settings import read_settings
+from scormgen.load.yamlsource import load_yaml
 from scormgen.model import (
     Block,
     Course,
@@ -37,8 +39,6 @@ from scormgen.model import (
     SupportNotice,
     TextBlock,
 )
-from scormgen.settings import read_settings
-from scormgen.yamlsource import load_yaml
 
 _UNSET = object()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scormgen.diagnostics import Diagnostics
-from scormgen.fields import Field, check_id, check_percent, check_positive, read_fields
+from scormgen.load.fields import Field, check_id, check_percent, check_positive, read_fields
 from scormgen.model import Contact, CourseSettings, Draft, SourceLocation, SupportNotice
 
 DEFAULT_SUPPORT_TITLE = "If this session brings up difficult feelings"

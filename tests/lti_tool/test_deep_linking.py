@@ -8,7 +8,7 @@ import jwt
 import requests
 
 from lti_tool.activities import DEFAULT_COURSE_PATH, Activity
-from scormgen.loader import load_course
+from scormgen.load import load_course
 from tests.lti_platform import INSTRUCTOR, LEARNER, launch, parse_forms
 from tests.lti_platform.claims import (
     CLAIM_DL_CONTENT_ITEMS,

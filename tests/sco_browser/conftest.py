@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scormgen.loader import load_course
+from scormgen.load.loader import load_course
 from tests.browser import expect_timeout, launch_chromium
 from tests.sco_browser.harness import CONTENT, serve_course
 

@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from scormgen.model import Course, Session
-from scormgen.render import render_package_files
+from scormgen.render.pages import render_package_files
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scormgen.model import Question, Reflection
-from scormgen.render import page_path
+from scormgen.render.pages import page_path
 from tests.sco_browser.conftest import COURSE
 from tests.sco_browser.harness import serve_course
 from tests.sco_browser.lms import Lms, first_launch, sco_url

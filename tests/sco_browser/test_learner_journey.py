@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from scormgen.markdown import render_inline
-from scormgen.suspend import worst_case_suspend_data_length
+from scormgen.package.scorm.suspend import worst_case_suspend_data_length
+from scormgen.render.markdown import render_inline
 from tests.sco_browser.conftest import COURSE
 from tests.sco_browser.lms import (
     CMI_IDENTIFIER,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from scormgen.render import page_path
-from scormgen.suspend import worst_case_suspend_data_length
+from scormgen.package.scorm.suspend import worst_case_suspend_data_length
+from scormgen.render.pages import page_path
 from tests.sco_browser.conftest import COURSE
 from tests.sco_browser.harness import AXE, serve_course
 from tests.sco_browser.lms import Lms, first_launch, sco_url

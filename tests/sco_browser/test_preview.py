@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
 
-import scormgen.preview as preview
+import scormgen.package.scorm.preview as preview
 from scormgen.build import build
 from scormgen.cli import main
-from scormgen.preview import PreviewError, read_package, start_preview
+from scormgen.package.scorm.preview import PreviewError, read_package, start_preview
 from tests.sco_browser.harness import CONTENT
 
 

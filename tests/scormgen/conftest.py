@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scormgen.sco import RenderedFiles, RenderedSco
+from scormgen.render.files import RenderedFiles, RenderedSco
 
 
 def fake_render(course, sessions, include_pages: bool) -> RenderedFiles:
@@ -36,7 +36,7 @@ def fake_render(course, sessions, include_pages: bool) -> RenderedFiles:
 
 
 def short_suspend_data(course, session) -> int:
-    """A stand-in for ``scormgen.suspend.worst_case_suspend_data_length`` well under 4096."""
+    """A stand-in for ``scormgen.package.scorm.suspend.worst_case_suspend_data_length`` well under 4096."""
     return 100
 
 

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from scormgen import build as build_module
 from scormgen.build import BuildError, build, session_package_name
 from scormgen.cli import main
 from scormgen.diagnostics import AuthoringError
-from scormgen.validate import validate_package
-from scormgen.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, validate_manifest
+from scormgen.package.scorm import packages as scorm_packages
+from scormgen.package.scorm.validate import validate_package
+from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, validate_manifest
 from tests.scormgen.conftest import fake_build, fake_render, short_suspend_data
 from tests.scormgen.content_fixture import SESSION_MD, write_course
 from tests.scormgen.paths import CONTENT
@@ -143,7 +143,7 @@ def test_a_content_error_writes_nothing_and_keeps_the_previous_packages(tmp_path
 
 
 def test_an_invalid_manifest_is_a_build_error_and_writes_nothing(tmp_path, monkeypatch):
-    real = build_module.build_manifest
+    real = scorm_packages.build_manifest
 
     def broken(info, scos):
         document = real(info, scos)
@@ -151,7 +151,7 @@ def test_an_invalid_manifest_is_a_build_error_and_writes_nothing(tmp_path, monke
         root.remove(root.find(f"{{{IMSCP_NS}}}resources"))
         return document
 
-    monkeypatch.setattr(build_module, "build_manifest", broken)
+    monkeypatch.setattr(scorm_packages, "build_manifest", broken)
     with pytest.raises(BuildError, match="breaks the SCORM 1.2 schemas") as raised:
         fake_build(mini_course(tmp_path), tmp_path / "dist")
     assert "imsmanifest.xml:" in str(raised.value)
@@ -318,8 +318,8 @@ def test_no_file_of_any_package_refers_outside_the_package(shipped):
 
 def test_session_packages_hold_exactly_a_render_of_that_session_alone(shipped):
     # The build cuts session packages from the course package's render; this is the proof.
-    from scormgen.loader import load_course
-    from scormgen.render import render_package_files
+    from scormgen.load.loader import load_course
+    from scormgen.render.pages import render_package_files
 
     course = load_course(CONTENT)
     for session in course.sessions:

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from scormgen.build import build
-from scormgen.checks import check_course
 from scormgen.diagnostics import AuthoringError
-from scormgen.loader import load_course
+from scormgen.load.loader import load_course
+from scormgen.package.scorm.checks import check_course
 from tests.scormgen.conftest import fake_render, short_suspend_data
 from tests.scormgen.content_fixture import SESSION_MD, write_course
 

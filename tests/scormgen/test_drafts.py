@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from scormgen.cli import main
 from scormgen.diagnostics import AuthoringError
-from scormgen.loader import check_content
+from scormgen.load.loader import check_content
 from tests.scormgen.conftest import fake_build
 from tests.scormgen.content_fixture import COURSE_YML, RELEASE_COURSE_YML, SESSION_MD, write_course
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from scormgen.cli import main
-from scormgen.loader import check_content, load_course, quote_in_source
+from scormgen.load.loader import check_content, load_course, quote_in_source
 from scormgen.model import Question, Reflection, Scenario, TextBlock
 from tests.scormgen.content_fixture import RELEASE_COURSE_YML, SESSION_MD, write_course
 

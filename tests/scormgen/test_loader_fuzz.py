@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scormgen.loader import check_content
+from scormgen.load.loader import check_content
 from tests.scormgen.content_fixture import COURSE_YML, SESSION_MD, write_course
 
 # Characters that matter to YAML, Markdown fences and our block syntax.

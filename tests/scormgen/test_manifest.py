@@ -7,9 +7,9 @@ import zipfile
 import pytest
 from lxml import etree
 
-from scormgen.manifest import ManifestInfo, build_manifest, identifier, serialize
-from scormgen.sco import RenderedSco
-from scormgen.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, schema_bytes, validate_manifest
+from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, identifier, serialize
+from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, schema_bytes, validate_manifest
+from scormgen.render.files import RenderedSco
 from tests.scormgen.paths import shared_file
 
 NS = {"cp": IMSCP_NS, "adlcp": ADLCP_NS, "imsmd": IMSMD_NS}

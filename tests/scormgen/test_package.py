@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from scormgen import package
-from scormgen.package import DEFAULT_DATE_TIME, build_date_time, write_atomically, zip_bytes
+from scormgen.package import archive as package
+from scormgen.package.archive import DEFAULT_DATE_TIME, build_date_time, write_atomically, zip_bytes
 
 FILES = {"b/page.html": b"<p>b</p>", "a.js": b"'use strict';", "imsmanifest.xml": b"<x/>"}
 

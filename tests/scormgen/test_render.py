@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 
-from scormgen.loader import load_course
+from scormgen.load.loader import load_course
 from scormgen.model import (
     Contact,
     Notice,
@@ -17,7 +17,7 @@ from scormgen.model import (
     SupportNotice,
     TextBlock,
 )
-from scormgen.render import ASSETS, render_package_files, session_path
+from scormgen.render.pages import ASSETS, render_package_files, session_path
 from tests.scormgen.paths import CONTENT
 
 COURSE = load_course(CONTENT)

@@ -7,9 +7,9 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scormgen.loader import load_course
+from scormgen.load.loader import load_course
 from scormgen.model import MatchPair, Option, Question, Reflection, SourceLocation
-from scormgen.suspend import (
+from scormgen.package.scorm.suspend import (
     SUSPEND_LIMIT,
     worst_case_suspend_data,
     worst_case_suspend_data_length,

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from scormgen.cli import main
-from scormgen.manifest import ManifestInfo, build_manifest, serialize
-from scormgen.package import zip_bytes
-from scormgen.sco import RenderedSco
-from scormgen.validate import validate_package
-from scormgen.xsd import schema_bytes
+from scormgen.package.archive import zip_bytes
+from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, serialize
+from scormgen.package.scorm.validate import validate_package
+from scormgen.package.scorm.xsd import schema_bytes
+from scormgen.render.files import RenderedSco
 from tests.scormgen.paths import shared_file
 
 GOLF = ("fixtures", "scorm12", "golf_runtime_basic_calls_scorm12.zip")

@@ -5,7 +5,7 @@ These run on the course as it will be packaged, after the build options
 an option can break is still caught before anything is written.
 
 One check lives elsewhere on purpose: a question with more than 36 options is
-reported by the loader (``question.too-many-options`` in ``scormgen.blocks``),
+reported by the loader (``question.too-many-options`` in ``scormgen.load.blocks``),
 which must refuse it anyway because it cannot assign response characters to it.
 """
 

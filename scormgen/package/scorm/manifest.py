@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from scormgen.sco import RenderedSco
-from scormgen.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, SCHEMA_FILES, XML_NS, XSI_NS
+from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, SCHEMA_FILES, XML_NS, XSI_NS
+from scormgen.render.files import RenderedSco
 
 NSMAP = {None: IMSCP_NS, "adlcp": ADLCP_NS, "imsmd": IMSMD_NS, "xsi": XSI_NS}
 

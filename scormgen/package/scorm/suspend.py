@@ -1,7 +1,7 @@
 """The worst case of a session's ``cmi.suspend_data``, computed at build time.
 
 SCORM 1.2 caps ``cmi.suspend_data`` at 4096 characters (RTE 3.4.2.9,
-CMIString4096). ``scormgen/runtime/sco.js`` encodes a page's state as::
+CMIString4096). ``scormgen/render/runtime/sco.js`` encodes a page's state as::
 
     <format><fingerprint>|<flags>|<answer>,<answer>,...|<reflections>
 
@@ -17,7 +17,7 @@ The browser tests check that this matches what sco.js writes for that case.
 from __future__ import annotations
 
 from scormgen.model import Course, Page, Question, Reflection, Session
-from scormgen.render import SUSPEND_FORMAT
+from scormgen.render.pages import SUSPEND_FORMAT
 
 SUSPEND_LIMIT = 4096
 # What a 'text'-mode reflection sends and stores: CMIFeedback, 255 characters (RTE 3.4.4).

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from scormgen.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, XML_NS, validate_manifest
+from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, XML_NS, validate_manifest
 
 MANIFEST = "imsmanifest.xml"
 TEXT_SUFFIXES = {".html", ".htm", ".xhtml", ".js", ".mjs", ".css", ".json", ".svg", ".txt", ".xml"}

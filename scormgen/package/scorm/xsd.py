@@ -1,6 +1,6 @@
 """Validate an ``imsmanifest.xml`` against the official SCORM 1.2 schemas, offline.
 
-The schema files in ``scormgen/schemas/`` are byte-for-byte copies of the ones
+The schema files in ``scormgen/package/scorm/schemas/`` are byte-for-byte copies of the ones
 ADL and IMS published in 2001 (and that packages conventionally carry at their
 root). libxml2 refuses two of them as they are, so they are patched in memory
 only, as ``shared/schemas/scorm12/README.md`` describes:
@@ -50,7 +50,7 @@ _PATCHES = {
 
 def schema_bytes() -> dict[str, bytes]:
     """The shipped schema files, unpatched, keyed by file name (what a package carries)."""
-    folder = resources.files("scormgen") / "schemas"
+    folder = resources.files(__package__) / "schemas"
     return {name: (folder / name).read_bytes() for name in sorted(SCHEMA_FILES.values())}
 
 
