@@ -131,7 +131,7 @@ def test_an_unknown_scenario_says_so(course):
     response = launch(course.platform, user=LEARNER, course_id="c1", resource_link_id="gone")
 
     assert response.status_code == 404
-    assert "not in the course any more" in response.text
+    assert "Please tell your instructor" in response.text
 
 
 def test_the_same_scenario_at_two_links_or_two_courses_are_separate_discussions(course):
