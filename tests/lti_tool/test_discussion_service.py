@@ -508,3 +508,45 @@ def test_reading_10_or_200_posts_costs_the_same_number_of_statements(app, world)
         return len(counted)
 
     assert statements(10) == statements(200)
+
+
+def test_the_whole_page_costs_the_same_statements_for_10_or_200_posts(app, world):
+    """The view's part too: finding the discussion, the page, the template."""
+    from flask import g
+
+    from lti_tool.discussions import views
+    from lti_tool.security import LaunchIdentity
+
+    people = [world.person(f"P{n}") for n in range(10)]
+    ina = world.person("Ina", "instructor")
+    link_two = world.resource_link(world.course, "link-2")
+    links = {10: world.link, 200: link_two}
+
+    def statements(total: int) -> int:
+        discussion = world.service.open(links[total], "scenario-john-roofer")
+        for n in range(total):
+            world.service.post(discussion, people[n % 10], f"post *{n}*")
+        world.session.commit()
+        identity = LaunchIdentity(
+            launch_id="l",
+            platform_pk=world.deployment.platform_id,
+            deployment_pk=world.deployment.id,
+            user_pk=ina.user_pk,
+            context_pk=world.course.id,
+            resource_link_pk=links[total].id,
+            role=2,
+            message_type="LtiResourceLinkRequest",
+        )
+        counted = []
+        listener = lambda *args: counted.append(1)  # noqa: E731
+        with app.test_request_context(method="POST"):
+            g.launch, g.lti_token = identity, "token"
+            event.listen(db.engine(), "before_cursor_execute", listener)
+            try:
+                body, status = views._page(views.own_discussion(discussion.id))
+            finally:
+                event.remove(db.engine(), "before_cursor_execute", listener)
+        assert status == 200 and body.count('class="post') >= total
+        return len(counted)
+
+    assert statements(10) == statements(200)
