@@ -140,3 +140,26 @@ def test_the_discussion_is_accessible_at_320_and_1280_px(open_page, discussion, 
     expect(frame.locator(".post").first).to_be_visible()
     frame.locator("details summary").first.focus()
     assert_accessible(page.frame(name="tool_frame"), f"the discussion at {width}px ({user.id})")
+
+
+def test_with_framed_cookies_blocked_a_canvas_like_platform_storage_launch_reaches_the_discussion(
+    open_page, discussion
+):
+    from .profiles import FRAMED_BLOCKED
+
+    page = open_page(FRAMED_BLOCKED)
+    page.goto(
+        discussion.platform.course_launch_url(
+            "course-1", "activity-1", user=LEARNER, storage="post_message_forwarding"
+        )
+    )
+    frame = page.frame_locator(TOOL_FRAME)
+    expect(frame.locator("h1")).to_contain_text("Kate and Susanne")
+
+    tab_to(page, "#composer-body")
+    page.keyboard.type("Posted through platform storage.")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    expect(frame.locator(".notice")).to_have_text("Your post is published.")
+    expect(frame.locator(".commentary")).to_be_visible()
