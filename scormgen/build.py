@@ -1,11 +1,16 @@
 """``build()``: content/ in, packages out; everything is read and checked before a byte is written.
 
 The stages run one way: load the course (``scormgen.load``), apply the build
-options to the model, check it for each format (SCORM 1.2 runtime limits:
-``scormgen.package.scorm.checks``), render the pages (``scormgen.render``),
-make every package in memory with its manifest validated against the format's
-schemas (``scormgen.package.scorm.packages``), and only then write them all
-(``scormgen.package.archive``), each atomically.
+options to the model, check it for each format asked for (SCORM 1.2 runtime
+limits: ``scormgen.package.scorm.checks``; the Common Cartridge's QTI profile:
+``scormgen.package.cartridge.packages.check_cartridge``), render the pages
+(``scormgen.render``), make every package in memory with each of its documents
+validated against the format's schemas (``scormgen.package.scorm.packages``,
+``scormgen.package.cartridge.packages``), and only then write them all
+(``scormgen.package.archive``), each atomically: a failed build writes nothing.
+
+Formats: ``scorm`` (the course package and one per session) and ``cc`` (one
+IMS Common Cartridge 1.1, ``<course-id>.imscc``, whose LTI links need the tool's URL).
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ from scormgen.drafts import release_diagnostics
 from scormgen.load import check_content
 from scormgen.model import Course, Session
 from scormgen.package.archive import build_date_time, write_atomically
+from scormgen.package.cartridge.lti import ToolUrlError, check_tool_url
+from scormgen.package.cartridge.packages import (
+    CartridgeOptions,
+    RenderWeb,
+    cartridge_package,
+    check_cartridge,
+)
 from scormgen.package.scorm.checks import SuspendLength, check_course
 from scormgen.package.scorm.packages import (
     Render,
@@ -29,7 +41,19 @@ from scormgen.package.scorm.packages import (
     session_package_name,
 )
 
-__all__ = ["BuildError", "BuildResult", "PackageResult", "build", "session_package_name"]
+__all__ = [
+    "FORMATS",
+    "BuildError",
+    "BuildResult",
+    "CartridgeOptions",
+    "PackageResult",
+    "build",
+    "cartridge_options",
+    "session_package_name",
+]
+
+#: The package formats, as ``--format`` names them.
+FORMATS = ("scorm", "cc")
 
 #: Called as ``progress(done, total, label)`` after each step of the build.
 Progress = Callable[[int, int, str], None]
@@ -38,10 +62,12 @@ Progress = Callable[[int, int, str], None]
 @dataclass(frozen=True)
 class PackageResult:
     path: Path
-    scos: int
-    interactions: int
+    scos: int  # SCORM: launchable SCOs; cartridge: 0
+    interactions: int  # SCORM: questions and reflections recorded; cartridge: 0
     size: int
     sha256: str
+    format: str = "scorm"
+    contents: str = ""  # what it holds, in words (the cartridge's modules, quizzes, links)
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,12 @@ def _default_render() -> Render:
     from scormgen.render import render_package_files
 
     return render_package_files
+
+
+def _default_render_web() -> RenderWeb:
+    from scormgen.render import render_web_pages
+
+    return render_web_pages
 
 
 def _default_suspend_length() -> SuspendLength:
@@ -97,6 +129,25 @@ def apply_options(course: Course, mastery_score: int | None, title: str | None) 
     return course
 
 
+def cartridge_options(tool_url: str | None, canvas_client_id: str | None) -> CartridgeOptions:
+    """The cartridge's options checked; ``BuildError`` says what is missing or wrong."""
+    if not tool_url:
+        raise BuildError(
+            "the cartridge links to the LTI tool: give the tool's base URL with --tool-url "
+            "or LTI_TOOL_URL (e.g. https://tool.example.edu)"
+        )
+    try:
+        url = check_tool_url(tool_url)
+    except ToolUrlError as error:
+        raise BuildError(str(error)) from None
+    if canvas_client_id is not None and not canvas_client_id.strip().isdigit():
+        raise BuildError(
+            f"the Canvas client ID must be the developer key's ID (digits only), "
+            f"not {canvas_client_id!r}"
+        )
+    return CartridgeOptions(url, canvas_client_id.strip() if canvas_client_id else None)
+
+
 def build(
     content_dir: str | os.PathLike,
     output_dir: str | os.PathLike,
@@ -107,17 +158,30 @@ def build(
     strict: bool = False,
     release: bool = False,
     progress: Progress | None = None,
+    formats: Sequence[str] = ("scorm",),
+    cartridge: CartridgeOptions | None = None,
     render: Render | None = None,
+    render_web: RenderWeb | None = None,
     suspend_length: SuspendLength | None = None,
 ) -> BuildResult:
     """Build every package of the course in ``content_dir`` into ``output_dir``.
 
-    Raises ``AuthoringError`` (every diagnostic, file:line) for content mistakes and
-    ``BuildError`` for anything else that stops a build; either way nothing is written.
-    ``release`` builds strictly and refuses every draft (``scormgen.drafts``).
-    ``render`` and ``suspend_length`` default to ``scormgen.render`` and ``scormgen.package.scorm.suspend``.
+    ``formats`` names the packages to make (``FORMATS``); ``cc`` needs ``cartridge``
+    (``cartridge_options``). Raises ``AuthoringError`` (every diagnostic, file:line)
+    for content mistakes and ``BuildError`` for anything else that stops a build;
+    either way nothing is written. ``release`` builds strictly and refuses every draft
+    (``scormgen.drafts``). ``render``, ``render_web`` and ``suspend_length`` default to
+    ``scormgen.render`` and ``scormgen.package.scorm.suspend``.
     """
     report = progress or (lambda done, total, label: None)
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown or not formats:
+        raise BuildError(
+            f"unknown package format {', '.join(map(repr, unknown)) or '(none)'}; "
+            f"formats: {', '.join(FORMATS)}"
+        )
+    if "cc" in formats and cartridge is None:
+        raise BuildError("the cartridge needs its options (the tool's URL)")
     try:
         build_date_time()
     except ValueError as error:
@@ -130,33 +194,71 @@ def build(
         raise AuthoringError(diagnostics)
     course = apply_options(course, mastery_score, title)
     selected = select_sessions(course, sessions)
-    diagnostics.extend(check_course(course, selected, suspend_length or _default_suspend_length()))
+    if "scorm" in formats:
+        suspend_length = suspend_length or _default_suspend_length()
+        diagnostics.extend(check_course(course, selected, suspend_length))
+    if "cc" in formats:
+        diagnostics.extend(check_cartridge(selected))
     if diagnostics.has_errors(strict):
         raise AuthoringError(diagnostics)
 
-    render = render or _default_render()
-    total = package_count(selected) + 1
+    output = Path(output_dir)
+    total = ("scorm" in formats) * package_count(selected) + ("cc" in formats) + 1
     report(0, total, "checked the content")
     steps = iter(range(1, total))
-    packages = scorm_packages(
-        course, selected, Path(output_dir), render, lambda label: report(next(steps), total, label)
-    )
-    zips = {package.path: package.data for package in packages}
+    results: list[tuple[PackageResult, bytes]] = []
+    if "scorm" in formats:
+        for package in scorm_packages(
+            course,
+            selected,
+            output,
+            render or _default_render(),
+            lambda label: report(next(steps), total, label),
+        ):
+            results.append(
+                (
+                    _result(package.path, package.data, package.scos, package.interactions),
+                    package.data,
+                )
+            )
+    if "cc" in formats:
+        assert cartridge is not None
+        package = cartridge_package(
+            course, selected, output, cartridge, render_web or _default_render_web()
+        )
+        contents = (
+            f"{package.modules} modules, {package.quizzes} quizzes ({package.questions} "
+            f"questions), {package.links} LTI links"
+        )
+        results.append(
+            (_result(package.path, package.data, fmt="cc", contents=contents), package.data)
+        )
+        report(next(steps), total, package.path.name)
 
     # Start writing files now that every package is built and valid.
-    write_atomically(zips)
+    write_atomically({result.path: data for result, data in results})
     report(total, total, "written")
     return BuildResult(
         course=course,
-        packages=tuple(
-            PackageResult(
-                path=package.path,
-                scos=package.scos,
-                interactions=package.interactions,
-                size=len(package.data),
-                sha256=hashlib.sha256(package.data).hexdigest(),
-            )
-            for package in packages
-        ),
+        packages=tuple(result for result, _ in results),
         diagnostics=diagnostics,
+    )
+
+
+def _result(
+    path: Path,
+    data: bytes,
+    scos: int = 0,
+    interactions: int = 0,
+    fmt: str = "scorm",
+    contents: str = "",
+) -> PackageResult:
+    return PackageResult(
+        path=path,
+        scos=scos,
+        interactions=interactions,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        contents=contents,
     )

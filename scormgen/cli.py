@@ -47,7 +47,7 @@ def report(diagnostics: Diagnostics) -> None:
 @click.group()
 @click.version_option(package_name="peer-support-course")
 def main() -> None:
-    """Compile the course in content/ into SCORM 1.2 packages."""
+    """Compile the course in content/ into SCORM 1.2 packages and an IMS Common Cartridge."""
 
 
 @main.command()
@@ -113,6 +113,29 @@ def _size(size: int) -> str:
     help="Pass mark (0-100) for every session with a knowledge check, overriding the content.",
 )
 @click.option("--title", metavar="TITLE", help="The course package title shown in the LMS.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["scorm", "cc"]),
+    default=("scorm",),
+    show_default=True,
+    help="What to build (repeat for both): scorm, the SCORM 1.2 packages; cc, one IMS "
+    "Common Cartridge 1.1 (<course-id>.imscc) with the sessions, quizzes and LTI links.",
+)
+@click.option(
+    "--tool-url",
+    envvar="LTI_TOOL_URL",
+    metavar="URL",
+    help="The LTI tool's base URL, where the cartridge's links launch "
+    "(default: $LTI_TOOL_URL). Needed by --format cc.",
+)
+@click.option(
+    "--canvas-client-id",
+    metavar="ID",
+    help="Canvas only: the ID of the tool's LTI 1.3 developer key in that Canvas, written "
+    "into each LTI link so that Canvas binds the imported links to it.",
+)
 @strict_option
 @release_option
 def build(
@@ -121,13 +144,22 @@ def build(
     sessions: tuple[str, ...],
     mastery_score: int | None,
     title: str | None,
+    formats: tuple[str, ...],
+    tool_url: str | None,
+    canvas_client_id: str | None,
     strict: bool,
     release: bool,
 ) -> None:
-    """Build the SCORM 1.2 packages of CONTENT_DIR (default: content) into the output folder."""
-    from scormgen.build import BuildError
+    """Build the packages of CONTENT_DIR (default: content) into the output folder."""
+    from scormgen.build import BuildError, cartridge_options
     from scormgen.build import build as build_packages
     from scormgen.drafts import drafts_summary
+
+    formats = tuple(dict.fromkeys(formats))
+    try:
+        cartridge = cartridge_options(tool_url, canvas_client_id) if "cc" in formats else None
+    except BuildError as error:
+        raise click.ClickException(str(error)) from None
 
     with contextlib.ExitStack() as stack:
         bars: list = []
@@ -152,23 +184,29 @@ def build(
                 strict=strict,
                 release=release,
                 progress=progress,
+                formats=formats,
+                cartridge=cartridge,
             )
         except AuthoringError as error:
             raise ContentError(error.diagnostics) from None
         except BuildError as error:
             raise click.ClickException(str(error)) from None
     report(result.diagnostics)
+    scorm = [p for p in result.packages if p.format == "scorm"]
     rows = [("package", "SCOs", "interactions", "size")] + [
-        (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in result.packages
+        (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in scorm
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for number, row in enumerate(rows):
+    for number, row in enumerate(rows if scorm else ()):
         click.echo(
             f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
             f"{row[3]:>{widths[3]}}"
         )
         if number == 0:
             click.echo("  ".join("-" * width for width in widths))
+    for package in result.packages:
+        if package.format == "cc":
+            click.echo(f"{package.path}: {package.contents}, {_size(package.size)}")
     if summary := drafts_summary(result.course):
         click.echo(summary, err=True)
 
@@ -177,12 +215,15 @@ def build(
 @click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @strict_option
 def validate(packages: tuple[str, ...], strict: bool) -> None:
-    """Check SCORM 1.2 zips the way an importing LMS would; one line per problem."""
+    """Check SCORM 1.2 zips and Common Cartridges (.imscc) the way an importing LMS would;
+    one line per problem."""
+    from scormgen.package.cartridge.validate import is_cartridge, validate_cartridge
     from scormgen.package.scorm.validate import validate_package
 
     errors = warnings = 0
     for package in packages:
-        for problem in validate_package(package):
+        check = validate_cartridge if is_cartridge(package) else validate_package
+        for problem in check(package):
             click.echo(problem.format(package))
             errors += problem.level == "error"
             warnings += problem.level == "warning"

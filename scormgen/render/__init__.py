@@ -10,6 +10,7 @@ from scormgen.render.pages import (
     ASSETS,
     page_path,
     render_package_files,
+    render_web_pages,
     session_path,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "RenderedSco",
     "page_path",
     "render_package_files",
+    "render_web_pages",
     "session_path",
 ]

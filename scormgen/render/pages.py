@@ -1,12 +1,21 @@
 """Render stage: the course model to the HTML pages and assets of a package.
 
-``render_package_files`` is the one entry point the package stage calls. It
-returns every file of a package except the manifest and the schemas, keyed by
-package-relative path, and one ``RenderedSco`` per launchable page:
+``render_package_files`` renders the pages of a SCORM package. It returns every
+file of a package except the manifest and the schemas, keyed by package-relative
+path, and one ``RenderedSco`` per launchable page:
 
     sco/<NN>-<session-id>/index.html   one page per session (NN = its number)
     sco/page-<page-id>/index.html      pages outside the sequence, when asked for
     assets/sco.js, assets/sco.css      the runtime, shared by every SCO
+
+``render_web_pages`` renders the same pages for a package without a SCORM runtime
+(the Common Cartridge): the knowledge checks leave the page for the LMS's own quiz
+(the page says where they are), reflections say they stay in the browser, and each
+session with a support notice gets that notice as a page of its own:
+
+    pages/<NN>-<session-id>/index.html     the session
+    pages/<NN>-<session-id>/support.html   its support notice, if it has one
+    pages/page-<page-id>/index.html        pages outside the sequence
 
 Output is deterministic: the same model gives byte-identical files (no dates,
 sorted JSON keys, no set or dict-order dependence outside authored order).
@@ -17,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +67,9 @@ class PageView:
     review: str | None
     mastery_score: int | None
     question_number: dict[str, int] = field(default_factory=dict)
+    #: Without a SCORM runtime: the title of the LMS quiz that holds this page's knowledge
+    #: checks (they are not on the page), or "" when there is none.
+    quiz_title: str = ""
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -207,7 +219,10 @@ def runtime_asset(name: str) -> bytes:
     return (RUNTIME_DIR / name).read_bytes()
 
 
-def render_view(course: Course, view: PageView, course_has_reflections: bool) -> bytes:
+def render_view(
+    course: Course, view: PageView, course_has_reflections: bool, standalone: bool = False
+) -> bytes:
+    """A page's HTML; ``standalone`` for a page that no SCORM runtime will launch."""
     html = (
         environment()
         .get_template("page.html.j2")
@@ -218,9 +233,16 @@ def render_view(course: Course, view: PageView, course_has_reflections: bool) ->
             # Our own JSON with '<', '>', '&' escaped as \u00XX: safe in a script element.
             data_json=Markup(script_json(sco_data(course, view))),
             course_has_reflections=course_has_reflections,
+            standalone=standalone,
         )
     )
     return html.encode("utf-8")
+
+
+def _has_reflections(course: Course) -> bool:
+    return any(s.reflections for s in course.sessions) or any(
+        isinstance(b, Reflection) for p in course.pages for b in p.blocks
+    )
 
 
 def render_package_files(
@@ -228,9 +250,7 @@ def render_package_files(
 ) -> RenderedFiles:
     """Every page and asset of a package with ``sessions`` (and the course's pages if asked)."""
     files: dict[str, bytes] = {name: runtime_asset(name.split("/")[-1]) for name in ASSETS}
-    has_reflections = any(s.reflections for s in course.sessions) or any(
-        isinstance(b, Reflection) for p in course.pages for b in p.blocks
-    )
+    has_reflections = _has_reflections(course)
     scos: list[RenderedSco] = []
     targets: list[tuple[str, PageView]] = [(session_path(s), session_view(s)) for s in sessions]
     if include_pages:
@@ -247,3 +267,73 @@ def render_package_files(
             )
         )
     return RenderedFiles(files=dict(sorted(files.items())), scos=tuple(scos))
+
+
+def quiz_title(session: Session) -> str:
+    """The title of the LMS quiz that holds a session's knowledge checks."""
+    return f"Session {session.number} knowledge check"
+
+
+def web_session_path(session: Session) -> str:
+    return f"pages/{session.number:02d}-{session.id}/index.html"
+
+
+def web_support_path(session: Session) -> str:
+    return f"pages/{session.number:02d}-{session.id}/support.html"
+
+
+def web_page_path(page: Page) -> str:
+    return f"pages/page-{page.id}/index.html"
+
+
+def web_session_view(session: Session) -> PageView:
+    """A session as a page without a runtime: its knowledge checks are in the LMS's quiz."""
+    view = session_view(session)
+    return replace(
+        view,
+        blocks=tuple(b for b in view.blocks if not isinstance(b, Question)),
+        mastery_score=None,
+        question_number={},
+        quiz_title=quiz_title(session) if session.questions else "",
+    )
+
+
+def render_support_page(course: Course, session: Session) -> bytes:
+    """A session's support notice as a page of its own (static: no script)."""
+    html = (
+        environment()
+        .get_template("support.html.j2")
+        .render(course=course, session=session, assets="../../assets/")
+    )
+    return html.encode("utf-8")
+
+
+def render_web_pages(course: Course, sessions: Iterable[Session]) -> RenderedFiles:
+    """The pages of ``sessions``, their support notices and the course's pages, in course
+    order, for a package that no SCORM runtime launches (one ``RenderedSco`` per page)."""
+    files: dict[str, bytes] = {name: runtime_asset(name.split("/")[-1]) for name in ASSETS}
+    has_reflections = _has_reflections(course)
+    pages: list[RenderedSco] = []
+    for session in sessions:
+        if session.support_notice is not None:
+            path = web_support_path(session)
+            files[path] = render_support_page(course, session)
+            pages.append(
+                RenderedSco(
+                    identifier=f"support-{session.id}",
+                    title=session.support_notice.title,
+                    launch=path,
+                    files=(path, "assets/sco.css"),
+                    mastery_score=None,
+                )
+            )
+        view = web_session_view(session)
+        path = web_session_path(session)
+        files[path] = render_view(course, view, has_reflections, standalone=True)
+        pages.append(RenderedSco(session.id, view.heading, path, (path, *ASSETS), None))
+    for index, page in enumerate(course.pages):
+        view = page_view(page, index)
+        path = web_page_path(page)
+        files[path] = render_view(course, view, has_reflections, standalone=True)
+        pages.append(RenderedSco(page.id, view.heading, path, (path, *ASSETS), None))
+    return RenderedFiles(files=dict(sorted(files.items())), scos=tuple(pages))

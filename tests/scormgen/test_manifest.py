@@ -7,8 +7,9 @@ import zipfile
 import pytest
 from lxml import etree
 
-from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, identifier, serialize
+from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, identifier
 from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, schema_bytes, validate_manifest
+from scormgen.package.xmlschema import serialize
 from scormgen.render.files import RenderedSco
 from tests.scormgen.paths import shared_file
 

@@ -10,9 +10,10 @@ from click.testing import CliRunner
 
 from scormgen.cli import main
 from scormgen.package.archive import zip_bytes
-from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, serialize
+from scormgen.package.scorm.manifest import ManifestInfo, build_manifest
 from scormgen.package.scorm.validate import validate_package
 from scormgen.package.scorm.xsd import schema_bytes
+from scormgen.package.xmlschema import serialize
 from scormgen.render.files import RenderedSco
 from tests.scormgen.paths import shared_file
 

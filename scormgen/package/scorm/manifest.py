@@ -9,12 +9,11 @@ Moodle keys its SCO tracks on the item identifier.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from lxml import etree
 
+from scormgen.package.common import ManifestInfo, identifier
 from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, IMSMD_NS, SCHEMA_FILES, XML_NS, XSI_NS
 from scormgen.render.files import RenderedSco
 
@@ -25,30 +24,6 @@ NSMAP = {None: IMSCP_NS, "adlcp": ADLCP_NS, "imsmd": IMSMD_NS, "xsi": XSI_NS}
 SCHEMA_LOCATION = " ".join(
     f"{namespace} {SCHEMA_FILES[namespace]}" for namespace in (IMSCP_NS, IMSMD_NS, ADLCP_NS)
 )
-
-# Manifest identifiers are xsd:ID, i.e. XML NCNames: letters, digits, '.', '-', '_',
-# not starting with a digit, '.' or '-'. A prefix keeps any content id (a slug that
-# may start with a digit) a valid NCName.
-_NCNAME = re.compile(r"^[A-Za-z_][\w.-]*$")
-
-
-def identifier(prefix: str, content_id: str) -> str:
-    """``PREFIX-content-id``, checked to be a valid xsd:ID."""
-    value = f"{prefix}-{content_id}"
-    if not _NCNAME.match(value):
-        raise ValueError(f"{value!r} is not a valid manifest identifier (xsd:ID)")
-    return value
-
-
-@dataclass(frozen=True)
-class ManifestInfo:
-    """What a manifest says about the package as a whole."""
-
-    identifier: str  # stable content id of the package (course id, or course id + session id)
-    version: str
-    title: str  # the organization title the LMS shows
-    description: str = ""
-    language: str = ""
 
 
 def _cp(tag: str) -> str:
@@ -118,9 +93,3 @@ def build_manifest(info: ManifestInfo, scos: Sequence[RenderedSco]) -> etree._El
         for href in files:
             etree.SubElement(resource, _cp("file"), href=href)
     return etree.ElementTree(manifest)
-
-
-def serialize(document: etree._ElementTree) -> bytes:
-    """The manifest's bytes: UTF-8 with a declaration, indented, deterministic."""
-    etree.indent(document, space="  ")
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)

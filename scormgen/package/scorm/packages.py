@@ -18,8 +18,9 @@ from pathlib import Path
 from scormgen.diagnostics import BuildError
 from scormgen.model import Course, Session
 from scormgen.package.archive import zip_bytes
-from scormgen.package.scorm.manifest import ManifestInfo, build_manifest, serialize
+from scormgen.package.scorm.manifest import ManifestInfo, build_manifest
 from scormgen.package.scorm.xsd import schema_bytes, validate_manifest
+from scormgen.package.xmlschema import serialize
 from scormgen.render.files import RenderedFiles
 
 MANIFEST = "imsmanifest.xml"

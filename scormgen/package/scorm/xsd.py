@@ -14,16 +14,18 @@ only, as ``shared/schemas/scorm12/README.md`` describes:
 
 ``imscp_rootv1p1p2.xsd`` does not import the ADL and meta-data schemas, so a
 small wrapper schema imports all three namespaces. Every import is answered
-from the package's own files by a resolver; the parser never reaches a network.
+from the package's own files (``scormgen.package.xmlschema``); the parser never
+reaches a network.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from importlib import resources
 
 from lxml import etree
+
+from scormgen.package.xmlschema import SchemaError, load_schema, schema_errors
 
 IMSCP_NS = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP_NS = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -38,9 +40,6 @@ SCHEMA_FILES = {
     IMSMD_NS: "imsmd_rootv1p2p1.xsd",
     XML_NS: "ims_xml.xsd",
 }
-
-# A made-up base so relative schemaLocations resolve to names the resolver knows.
-_BASE = "file:///scormgen-schemas/"
 
 _PATCHES = {
     "ims_xml.xsd": (b'xmlns="http://www.w3.org/XML/1998/namespace"', b""),
@@ -63,20 +62,6 @@ def _patched(name: str, data: bytes) -> bytes:
     return data
 
 
-class _LocalSchemas(etree.Resolver):
-    """Answers schema imports from memory; anything else is refused rather than fetched."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        super().__init__()
-        self._files = files
-
-    def resolve(self, system_url, public_id, context):
-        name = (system_url or "").rsplit("/", 1)[-1]
-        if name in self._files:
-            return self.resolve_string(self._files[name], context, base_url=_BASE + name)
-        raise OSError(f"schema import outside the shipped SCORM 1.2 schemas: {system_url}")
-
-
 def _wrapper() -> bytes:
     root = etree.Element(
         "{http://www.w3.org/2001/XMLSchema}schema",
@@ -97,26 +82,9 @@ def _wrapper() -> bytes:
 def manifest_schema() -> etree.XMLSchema:
     """The SCORM 1.2 manifest schema, parsed once per process."""
     files = {name: _patched(name, data) for name, data in schema_bytes().items()}
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_LocalSchemas(files))
-    wrapper = etree.fromstring(_wrapper(), parser, base_url=_BASE + "wrapper.xsd")
-    return etree.XMLSchema(wrapper)
-
-
-@dataclass(frozen=True)
-class SchemaError:
-    """One schema violation: the manifest line and libxml2's message."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"imsmanifest.xml:{self.line}: {self.message}"
+    return load_schema(files, _wrapper(), "SCORM 1.2")
 
 
 def validate_manifest(document: etree._Element | etree._ElementTree) -> list[SchemaError]:
     """Every way the manifest breaks the SCORM 1.2 schemas (an empty list: valid)."""
-    schema = manifest_schema()
-    if schema.validate(document):
-        return []
-    return [SchemaError(error.line, error.message) for error in schema.error_log]
+    return schema_errors(manifest_schema(), document, "imsmanifest.xml")
