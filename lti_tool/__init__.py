@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .assignments import bp as assignments_bp
+    from .assignments import init_app as init_assignments
     from .discussions import bp as discussions_bp
     from .discussions import init_app as init_discussions
     from .instructor import bp as instructor_bp
@@ -88,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(discussions_bp)
     init_discussions(app)
     app.register_blueprint(assignments_bp)
+    init_assignments(app)
     app.register_blueprint(instructor_bp)
     app.register_blueprint(admin_bp)
 

@@ -88,9 +88,15 @@ def tool_settings(database: dict[str, str], **overrides: object) -> dict[str, ob
 
 
 @pytest.fixture
-def app(database) -> Iterator[Flask]:
+def files_dir(tmp_path) -> str:
+    """Where the test's tool keeps learners' attached files (outside the instance folder)."""
+    return str(tmp_path / "assignment_files")
+
+
+@pytest.fixture
+def app(database, files_dir) -> Iterator[Flask]:
     """The tool on a migrated, empty database."""
-    app = create_app(tool_settings(database))
+    app = create_app(tool_settings(database, ASSIGNMENT_FILES_DIR=files_dir))
     with app.app_context():
         db.upgrade(db.engine())
     yield app
@@ -114,8 +120,13 @@ class ToolRunner:
 
 
 @pytest.fixture
-def runner(app: Flask, database) -> ToolRunner:
-    env = {"LTI_TOOL_ENV": "testing", "SECRET_KEY": SECRET, **database}
+def runner(app: Flask, database, files_dir) -> ToolRunner:
+    env = {
+        "LTI_TOOL_ENV": "testing",
+        "SECRET_KEY": SECRET,
+        "ASSIGNMENT_FILES_DIR": files_dir,
+        **database,
+    }
     return ToolRunner({key: str(value) for key, value in env.items()})
 
 
