@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -150,6 +150,15 @@ def open_package(path: str | Path) -> OpenPackage | list[Problem]:
         archive.close()
         return [*problems, problem]
     return OpenPackage(archive, names, problems, document)
+
+
+def read_package(path: str | Path, check: Callable[[OpenPackage], list[Problem]]) -> list[Problem]:
+    """The problems of the package at ``path``: what stops reading it, else ``check``'s."""
+    package = open_package(path)
+    if isinstance(package, list):
+        return package
+    with package.archive:
+        return check(package)
 
 
 def reference_problems(

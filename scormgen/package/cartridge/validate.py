@@ -39,8 +39,8 @@ from scormgen.package.reading import (
     error,
     external_url_problems,
     file_problems,
-    open_package,
     parse_member,
+    read_package,
     reference_problems,
     resolve,
     unlisted_problems,
@@ -58,14 +58,20 @@ def _first_file(resource: etree._Element) -> str | None:
     return resolve(xml_base(resource), href) if href else None
 
 
-def _qti_problems(archive: zipfile.ZipFile, name: str) -> Iterator[Problem]:
+def _checked(
+    archive: zipfile.ZipFile, name: str, validate, code: str
+) -> tuple[etree._ElementTree | None, list[Problem]]:
+    """A member parsed and validated: the document if it is valid, and its problems."""
     document, problem = parse_member(archive, name)
     if problem is not None:
-        yield problem
-        return
+        return None, [problem]
     assert document is not None
-    for found in validate_qti(document, name):
-        yield error("qti.schema", found.message, name, found.line)
+    problems = [error(code, found.message, name, found.line) for found in validate(document, name)]
+    return (None if problems else document), problems
+
+
+def _qti_problems(archive: zipfile.ZipFile, name: str) -> Iterator[Problem]:
+    yield from _checked(archive, name, validate_qti, "qti.schema")[1]
 
 
 def _activity_in_query(url: str) -> str | None:
@@ -74,15 +80,9 @@ def _activity_in_query(url: str) -> str | None:
 
 
 def _lti_problems(archive: zipfile.ZipFile, name: str) -> Iterator[Problem]:
-    document, problem = parse_member(archive, name)
-    if problem is not None:
-        yield problem
-        return
-    assert document is not None
-    schema = validate_lti_link(document, name)
-    for found in schema:
-        yield error("lti.schema", found.message, name, found.line)
-    if schema:
+    document, problems = _checked(archive, name, validate_lti_link, "lti.schema")
+    yield from problems
+    if document is None:
         return
     root = document.getroot()
     element = root.find("blti:secure_launch_url", BLTI)
@@ -157,11 +157,7 @@ def _cartridge_problems(package: OpenPackage) -> list[Problem]:
 
 def validate_cartridge(path: str | Path) -> list[Problem]:
     """Every problem an importing LMS (or a learner) would meet in the cartridge at ``path``."""
-    package = open_package(path)
-    if isinstance(package, list):
-        return package
-    with package.archive:
-        return _cartridge_problems(package)
+    return read_package(path, _cartridge_problems)
 
 
 def is_cartridge(path: str | Path) -> bool:

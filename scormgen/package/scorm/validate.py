@@ -25,7 +25,7 @@ from scormgen.package.reading import (
     error,
     external_url_problems,
     file_problems,
-    open_package,
+    read_package,
     reference_problems,
     unlisted_problems,
     warning,
@@ -119,8 +119,4 @@ def _package_problems(package: OpenPackage) -> list[Problem]:
 
 def validate_package(path: str | Path) -> list[Problem]:
     """Every problem an importing LMS (or a learner) would meet in the SCORM 1.2 zip at ``path``."""
-    package = open_package(path)
-    if isinstance(package, list):
-        return package
-    with package.archive:
-        return _package_problems(package)
+    return read_package(path, _package_problems)
