@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # lti.services imports the cache, which imports the models, w
 #: at the last level, in order, so that a narrow LMS frame stays readable.
 MAX_DEPTH = 3
 REPORT_NOTE_LIMIT = 1000
+#: Page views this soon after a visit began are the same visit (see ``page``).
+VISIT_GAP = timedelta(minutes=10)
 HIDE_REASON_LIMIT = 500
 
 
@@ -119,9 +121,15 @@ def pseudonym(number: int | None) -> str:
 
 
 class DiscussionService:
-    def __init__(self, session: Session, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Callable[[], datetime] = utcnow,
+        visit_gap: timedelta = VISIT_GAP,
+    ) -> None:
         self._session = session
         self._now = clock
+        self._visit_gap = visit_gap
 
     # ------------------------------------------------------------------ finding
 
@@ -196,8 +204,17 @@ class DiscussionService:
         ).one()
         has_posted = bool(has_posted)
         me = self._participant(discussion, viewer.user_pk)
-        new_since = me.last_visit_at if me is not None else None
-        if visit:
+        # Page views within VISIT_GAP of a visit's start belong to that visit: "new" keeps
+        # meaning "since the visit before", and reading costs no write.
+        same_visit = (
+            me is not None
+            and me.last_visit_at is not None
+            and now - me.last_visit_at < self._visit_gap
+        )
+        new_since = None
+        if me is not None:
+            new_since = me.previous_visit_at if same_visit else me.last_visit_at
+        if visit and not same_visit:
             self._record_visit(discussion, viewer.user_pk, me, now)
         draft = session.scalar(
             select(Draft.body).where(

@@ -16,6 +16,7 @@ import csv
 import hashlib
 import hmac
 import io
+from datetime import timedelta
 
 from flask import abort, current_app, g, jsonify, make_response, request
 from sqlalchemy import select
@@ -78,7 +79,10 @@ def _page(discussion: Discussion, *, status: int = 200, visit: bool = True, **ex
     texts = course.scenario(discussion.scenario_id)
     if texts is None:
         abort(404)
-    page = DiscussionService(db.get_session()).page(discussion, viewer(), visit=visit)
+    gap = timedelta(seconds=current_app.config.get("DISCUSSION_VISIT_GAP_SECONDS", 600))
+    page = DiscussionService(db.get_session(), visit_gap=gap).page(
+        discussion, viewer(), visit=visit
+    )
     body = render_page(
         "discussions/discussion.html",
         page=page,

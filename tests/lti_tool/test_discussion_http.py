@@ -94,6 +94,8 @@ def open_as(connected, user, course="c1", link="a1") -> Person:
 def course(connected):
     connected.platform.add_user(THIRD_LEARNER)
     place(connected.platform)
+    # Every launch is a new visit here (the default groups page views of ten minutes).
+    connected.app.config["DISCUSSION_VISIT_GAP_SECONDS"] = 0
     return connected
 
 

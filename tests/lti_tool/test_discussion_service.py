@@ -280,13 +280,27 @@ def test_posts_since_the_last_visit_are_marked_new(world):
     lee, sam = world.person("Lee"), world.person("Sam")
     world.post(sam, "before")
     world.page(lee)
-    world.clock.advance(minutes=5)
+    world.clock.advance(minutes=15)
     world.post(sam, "after")
     world.clock.advance(minutes=1)
 
     marks = {v.body.striptags(): v.new for v in _flat(world.page(lee))}
 
     assert marks == {"before": False, "after": True}
+
+
+def test_views_within_ten_minutes_are_one_visit_and_keep_the_new_marks(world):
+    world.discussion.post_first = False
+    lee, sam = world.person("Lee"), world.person("Sam")
+    world.page(lee)
+    world.clock.advance(minutes=15)
+    world.post(sam, "while Lee was away")
+    world.page(lee)  # a new visit: the post is new
+    world.clock.advance(minutes=5)
+
+    (again,) = _flat(world.page(lee))  # the same visit, five minutes on
+
+    assert again.new
 
 
 def test_a_pinned_thread_comes_first(world):
