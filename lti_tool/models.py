@@ -212,6 +212,6 @@ class CacheEntry(Base):
 
 # Feature tables live with their features; importing them here registers them on
 # ``Base.metadata``, which the migrations and their test compare against.
+from .assignments import models as _assignment_models  # noqa: E402, F401
 from .discussions import models as _discussion_models  # noqa: E402, F401
 from .grades import models as _grades_models  # noqa: E402, F401
-from .assignments import models as _assignment_models  # noqa: E402, F401
