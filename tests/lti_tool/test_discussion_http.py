@@ -510,3 +510,34 @@ def test_post_text_never_reaches_the_logs(course, caplog):
     lee.submit("/posts", body="x" * 6000 + "SECRET-TOO-LONG")
 
     assert "SECRET" not in caplog.text
+
+
+def test_deep_linking_all_four_scenarios_places_four_links_each_its_own_discussion(connected):
+    """Choosing all four scenarios makes four links: a gradebook column and settings each."""
+    from lti_tool.activities import DEFAULT_COURSE_PATH
+    from scormgen.load import load_course
+    from tests.lti_platform.claims import DEEP_LINKING_REQUEST
+    from tests.lti_platform.useragent import parse_forms
+
+    scenarios = load_course(DEFAULT_COURSE_PATH).scenarios
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+    answer = requests.post(
+        connected.tool.url + "/lti/deep-link",
+        data={
+            "lti_token": launch_token(page),
+            "csrf_token": csrf_token(page),
+            "activity": [f"scenario:{s.id}" for s in scenarios],
+        },
+    )
+    (form,) = parse_forms(answer.text, answer.url)
+    requests.post(form.action, data=form.fields)
+    items = connected.platform.recorded.deep_link_responses[-1]["content_items"]
+    assert len(items) == 4
+
+    discussions = set()
+    for number, item in enumerate(items):
+        connected.platform.resource_link("c1", f"dl-{number}", custom=item["custom"])
+        lee = open_as(connected, LEARNER, link=f"dl-{number}")
+        assert scenarios[number].title in html.unescape(lee.page)
+        discussions.add(lee.discussion)
+    assert len(discussions) == 4
