@@ -130,6 +130,8 @@ class FileStore:
 
 @event.listens_for(Session, "after_commit")
 def _delete_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the real commit is still to come
     for store, storage_name in session.info.pop(SESSION_KEY, ()):
         store.delete(storage_name)
 

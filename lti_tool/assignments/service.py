@@ -369,8 +369,28 @@ class AssignmentService:
         """Hand in the essay and the draft's files as a new, immutable version.
 
         The caller commits: the version, its files and the gradebook's "submitted" go in
-        one transaction.
+        one transaction. It must be the transaction's first write: two submits racing for
+        the same version number roll it back and start again (no SAVEPOINT: with SQLite's
+        Python driver, releasing the first savepoint commits what came before it).
         """
+        for _attempt in range(5):
+            try:
+                return self._submit_once(
+                    placement, viewer, text, texts=texts, request_key=request_key
+                )
+            except IntegrityError:  # another tab submitted at the same moment
+                self._session.rollback()
+        raise Refused("Your work could not be submitted just now; please try again.")
+
+    def _submit_once(
+        self,
+        placement: Placement,
+        viewer: Viewer,
+        text: str,
+        *,
+        texts: AssignmentTexts,
+        request_key: str | None,
+    ) -> Submission:
         session = self._session
         if request_key:
             again = session.scalar(
@@ -393,49 +413,23 @@ class AssignmentService:
             raise Refused(reason)
         files = self.draft_files(placement, viewer.user_pk)
         now = self._now()
-        for _attempt in range(5):
-            number = (
-                session.scalar(
-                    select(func.max(Submission.version)).where(
-                        Submission.placement_pk == placement.id,
-                        Submission.user_id == viewer.user_pk,
-                    )
-                )
-                or 0
-            ) + 1
-            digest = content_hash(placement.id, viewer.user_pk, number, now, body, files)
-            submission = Submission(
-                placement_pk=placement.id,
-                user_id=viewer.user_pk,
-                version=number,
-                body=body,
-                word_count=word_count(body),
-                content_hash=digest,
-                receipt=receipt_of(digest),
-                request_key=request_key or None,
-                submitted_at=now,
-                late=rules.due_at is not None and now > rules.due_at,
-                due_at=rules.due_at,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(submission)
-                    session.flush()
-            except IntegrityError:  # another tab submitted at the same moment
-                if request_key:
-                    again = session.scalar(
-                        select(Submission).where(
-                            Submission.placement_pk == placement.id,
-                            Submission.user_id == viewer.user_pk,
-                            Submission.request_key == request_key,
-                        )
-                    )
-                    if again is not None:
-                        return again
-                continue
-            break
-        else:
-            raise Refused("Your work could not be submitted just now; please try again.")
+        number = (versions[-1].version if versions else 0) + 1
+        digest = content_hash(placement.id, viewer.user_pk, number, now, body, files)
+        submission = Submission(
+            placement_pk=placement.id,
+            user_id=viewer.user_pk,
+            version=number,
+            body=body,
+            word_count=word_count(body),
+            content_hash=digest,
+            receipt=receipt_of(digest),
+            request_key=request_key or None,
+            submitted_at=now,
+            late=rules.due_at is not None and now > rules.due_at,
+            due_at=rules.due_at,
+        )
+        session.add(submission)
+        session.flush()  # IntegrityError here: the version number or request key was taken
         for attachment in files:
             session.add(SubmittedFile(submission_pk=submission.id, attachment_pk=attachment.id))
         draft = self.draft(placement, viewer.user_pk)
