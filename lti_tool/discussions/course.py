@@ -63,6 +63,14 @@ def course() -> Course | None:
 
 
 def scenario(scenario_id: str) -> ScenarioTexts | None:
+    """The texts of ``scenario_id``, rendered once per app (the course does not change)."""
+    rendered = current_app.extensions.setdefault(EXTENSION + ".scenarios", {})
+    if scenario_id not in rendered:
+        rendered[scenario_id] = _scenario(scenario_id)
+    return rendered[scenario_id]
+
+
+def _scenario(scenario_id: str) -> ScenarioTexts | None:
     loaded = course()
     if loaded is None:
         return None
