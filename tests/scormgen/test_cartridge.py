@@ -158,6 +158,8 @@ def test_pages_work_without_a_scorm_runtime_and_say_where_the_quiz_is(files, cou
     assert f"“Session {session.number} knowledge check”" in page
     assert "this page is not connected to the learning management system" in page
     assert "The learning management system only records" not in page
+    # Moodle imports the page as text without its script: a note that the script removes.
+    assert "data-without-script" in page
 
 
 def test_a_session_with_a_support_notice_has_it_as_a_page_of_its_own(files, course):
@@ -229,7 +231,14 @@ def test_each_item_has_its_cc_profile_and_the_contents_correct_answers(files, ma
                     assert len(labels) == len(question.pairs)
             else:
                 item = items[question.id]
-                assert sorted(scored_choices(item)) == sorted(question.correct_keys)
+                # true/false choices are named by option id ("true", "false"), others by key
+                named = (
+                    (lambda o: o.id)
+                    if question.question_type == "true_false"
+                    else (lambda o: o.key)
+                )
+                correct = [named(o) for o in question.options if o.correct]
+                assert sorted(scored_choices(item)) == sorted(correct)
             profile = item.findtext(
                 ".//qti:qtimetadatafield[qti:fieldlabel='cc_profile']/qti:fieldentry",
                 namespaces=NS,
@@ -503,3 +512,58 @@ def test_validate_reports_a_link_that_breaks_its_schema(cartridge, files, tmp_pa
     problems = validate_cartridge(broken)
     assert {(p.code, p.member) for p in problems} == {("lti.schema", name)}
     assert problems[0].format("x.imscc").startswith(f"x.imscc:{name}:")
+
+
+# ------------------------------------------------------------------ as Moodle's importer reads them
+
+
+def items_of(files, manifest, course):
+    for session in course.sessions:
+        yield from quiz(files, manifest, session).iter(f"{{{QTI_NS}}}item")
+
+
+def test_true_false_choices_are_identified_true_and_false(files, manifest, course):
+    # Moodle's importer throws on any other identifier (entity11.quiz.class.php).
+    for item in items_of(files, manifest, course):
+        profile = item.findtext(".//qti:fieldentry", namespaces=NS)
+        if profile == "cc.true_false.v0p1":
+            idents = [label.get("ident") for label in item.iterfind(".//qti:response_label", NS)]
+            assert idents == ["true", "false"], item.get("ident")
+
+
+def test_the_scoring_condition_comes_first_and_marks_its_choices_case_sensitive(
+    files, manifest, course
+):
+    # Moodle finds a multiple-response item's correct choices by varequal[@case='Yes'].
+    for item in items_of(files, manifest, course):
+        first = item.find("qti:resprocessing/qti:respcondition", NS)
+        assert first.findtext("qti:setvar", namespaces=NS) == "100"
+        assert {v.get("case") for v in first.iter(f"{{{QTI_NS}}}varequal")} == {"Yes"}
+
+
+def test_no_condition_continues_so_no_feedback_becomes_everyones(files, manifest, course):
+    # Moodle shows the feedback of every continue="Yes" condition as general feedback.
+    for item in items_of(files, manifest, course):
+        assert {c.get("continue") for c in item.iterfind(".//qti:respcondition", NS)} == {"No"}
+
+
+def test_a_wrong_choice_shows_its_own_feedback_then_the_wrong_answer_feedback(
+    files, manifest, course
+):
+    question = next(
+        q
+        for s in course.sessions
+        for q in s.questions
+        if q.question_type == "single" and any(o.feedback and not o.correct for o in q.options)
+    )
+    item = next(i for i in items_of(files, manifest, course) if i.get("ident") == question.id)
+    wrong = next(o for o in question.options if o.feedback and not o.correct)
+    (condition,) = [
+        c
+        for c in item.iterfind("qti:resprocessing/qti:respcondition", NS)
+        if c.findtext("qti:conditionvar/qti:varequal", namespaces=NS) == wrong.key
+    ]
+    assert [d.get("linkrefid") for d in condition.iterfind("qti:displayfeedback", NS)] == [
+        f"{wrong.key}_fb",
+        "general_incorrect_fb",
+    ]

@@ -15,6 +15,21 @@ answers, per-option feedback and the right/wrong feedback come from the content,
 in the SCORM pages. Text is the content's Markdown rendered to HTML
 (``texttype="text/html"``), the same renderer as the pages. Identifiers derive from
 the stable content ids, so a re-import matches the same questions.
+
+Response processing is written the way Moodle's importer reads it
+(``backup/cc/entity11.quiz.class.php``), and with the feedback identifiers Canvas's
+own QTI uses (``correct_fb``, ``general_incorrect_fb``, ``<choice>_fb``):
+
+- true/false choices are identified ``true`` and ``false`` (Moodle refuses any other);
+- the scoring condition comes first, sets ``SCORE`` to 100 and shows ``correct_fb``;
+  its ``varequal``s carry ``case="Yes"``, which Moodle requires to find the correct
+  choices of a multiple-response item;
+- then one condition per wrong choice (per choice with feedback, for multiple
+  response) showing that choice's feedback and ``general_incorrect_fb``: Moodle takes a
+  choice's feedback from the conditions that test it first;
+- every condition has ``continue="No"``: Moodle makes the feedback of every
+  ``continue="Yes"`` condition the question's general feedback, shown whatever the
+  learner answered.
 """
 
 from __future__ import annotations
@@ -86,8 +101,10 @@ def question_items(question: Question, number: int) -> list[QtiItem]:
         "question": question,
     }
     if question.question_type != "matching":
+        # Moodle accepts only "true" and "false" as a true/false item's choices.
+        ident = (lambda o: o.id) if question.question_type == "true_false" else (lambda o: o.key)
         choices = tuple(
-            Choice(option.key, _inline(option.text), option.correct, _html(option.feedback))
+            Choice(ident(option), _inline(option.text), option.correct, _html(option.feedback))
             for option in question.options
         )
         return [
@@ -141,7 +158,16 @@ def _feedback(item: etree._Element, ident: str, html: str) -> None:
 
 
 def _varequal(parent: etree._Element, ident: str) -> None:
-    etree.SubElement(parent, "varequal", respident=RESPONSE).text = ident
+    etree.SubElement(parent, "varequal", respident=RESPONSE, case="Yes").text = ident
+
+
+def _condition(processing: etree._Element) -> etree._Element:
+    return etree.SubElement(processing, "respcondition", attrib={"continue": "No"})
+
+
+def _show(condition: etree._Element, feedback: list[str]) -> None:
+    for ident in feedback:
+        etree.SubElement(condition, "displayfeedback", feedbacktype="Response", linkrefid=ident)
 
 
 def _item(section: etree._Element, spec: QtiItem) -> None:
@@ -168,17 +194,7 @@ def _item(section: etree._Element, spec: QtiItem) -> None:
     etree.SubElement(
         outcomes, "decvar", varname=SCORE, vartype="Decimal", minvalue="0", maxvalue="100"
     )
-    for choice in spec.choices:
-        if choice.feedback:
-            condition = etree.SubElement(processing, "respcondition", attrib={"continue": "Yes"})
-            _varequal(etree.SubElement(condition, "conditionvar"), choice.ident)
-            etree.SubElement(
-                condition,
-                "displayfeedback",
-                feedbacktype="Response",
-                linkrefid=f"{choice.ident}_fb",
-            )
-    correct = etree.SubElement(processing, "respcondition", attrib={"continue": "No"})
+    correct = _condition(processing)
     conditions = etree.SubElement(correct, "conditionvar")
     if spec.multiple:
         both = etree.SubElement(conditions, "and")
@@ -189,16 +205,25 @@ def _item(section: etree._Element, spec: QtiItem) -> None:
             if choice.correct:
                 _varequal(conditions, choice.ident)
     etree.SubElement(correct, "setvar", action="Set", varname=SCORE).text = "100"
-    if spec.feedback_correct:
-        etree.SubElement(
-            correct, "displayfeedback", feedbacktype="Response", linkrefid="correct_fb"
-        )
+    shown = ["correct_fb"] if spec.feedback_correct else []
+    if not spec.multiple:
+        shown += [f"{c.ident}_fb" for c in spec.choices if c.correct and c.feedback]
+    _show(correct, shown)
+    for choice in spec.choices:
+        if spec.multiple and not choice.feedback:
+            continue
+        shown = [f"{choice.ident}_fb"] if choice.feedback else []
+        if not choice.correct and spec.feedback_wrong:
+            shown.append("general_incorrect_fb")
+        if choice.correct and not spec.multiple or not shown:
+            continue
+        condition = _condition(processing)
+        _varequal(etree.SubElement(condition, "conditionvar"), choice.ident)
+        _show(condition, shown)
     if spec.feedback_wrong:
-        wrong = etree.SubElement(processing, "respcondition", attrib={"continue": "Yes"})
+        wrong = _condition(processing)
         etree.SubElement(etree.SubElement(wrong, "conditionvar"), "other")
-        etree.SubElement(
-            wrong, "displayfeedback", feedbacktype="Response", linkrefid="general_incorrect_fb"
-        )
+        _show(wrong, ["general_incorrect_fb"])
 
     if spec.feedback_correct:
         _feedback(item, "correct_fb", spec.feedback_correct)

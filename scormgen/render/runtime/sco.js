@@ -857,6 +857,12 @@
   }
 
   function start() {
+    /* Notes for a copy of the page shown without this script (Moodle imports a
+       cartridge's HTML pages as Page text, with scripts and forms removed): the
+       script runs here, so they do not apply. */
+    document.querySelectorAll('[data-without-script]').forEach(function (note) {
+      note.parentNode.removeChild(note);
+    });
     lms.open();
     learnerId = lms.get('cmi.core.student_id') || 'local';
     var entry = lms.get('cmi.core.entry');
