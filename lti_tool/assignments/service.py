@@ -679,9 +679,18 @@ class AssignmentService:
         return mark
 
     def release_all(self, placement: Placement, viewer: Viewer, texts: AssignmentTexts) -> int:
-        """Release every complete draft marking of this placement; returns how many."""
+        """Release every complete draft marking of a learner's latest version; returns how
+        many. A marking of a version the learner has since replaced stays a draft."""
         if not viewer.staff:
             raise NotFound
+        newest = {
+            (user_id, version)
+            for user_id, version in self._session.execute(
+                select(Submission.user_id, func.max(Submission.version))
+                .where(Submission.placement_pk == placement.id)
+                .group_by(Submission.user_id)
+            )
+        }
         drafts = self._session.execute(
             select(Mark, Submission)
             .join(Submission, Submission.id == Mark.submission_pk)
@@ -689,6 +698,8 @@ class AssignmentService:
         ).all()
         released = 0
         for mark, submission in drafts:
+            if (submission.user_id, submission.version) not in newest:
+                continue
             try:
                 check_points(json.loads(mark.points), texts, complete=True)
             except Refused:

@@ -631,3 +631,32 @@ def test_an_instructor_sees_the_learners_page_without_submitting_for_anyone(cour
     ina.submit("/write")
 
     assert "Your essay" in ina.text() and json.dumps  # the learner's page renders for staff
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(course):
+    course.app.config["ASSIGNMENT_FILE_MAX_BYTES"] = 1024 * 1024
+    lee = open_as(course, LEARNER)
+
+    over = attach(lee, PDF + b"0" * (1024 * 1024), "big.pdf")
+    far_over = attach(lee, PDF + b"0" * (3 * 1024 * 1024), "huge.pdf")
+
+    assert over.status_code == 422 and "larger than 1 MB" in html.unescape(over.text)
+    assert far_over.status_code == 413 and "too large" in far_over.text
+    assert "big.pdf" not in open_as(course, LEARNER).page
+
+
+def test_an_instructors_download_of_a_learners_file_is_audited(course):
+    from lti_tool.assignments.models import AuditEntry
+
+    lee = open_as(course, LEARNER)
+    lee.page = attach(lee).text
+    lee.hand_in("With a file")
+    (file_pk,) = set(re.findall(r"/files/(\d+)\"", lee.page))
+    lee.post(f"/files/{file_pk}")  # the learner's own download is not an opening of others' work
+    ina = open_as(course, INSTRUCTOR)
+
+    assert ina.post(f"/files/{file_pk}").status_code == 200
+
+    with course.app.app_context():
+        actions = db.get_session().scalars(select(AuditEntry.action)).all()
+    assert actions == ["downloaded_file"]

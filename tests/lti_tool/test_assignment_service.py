@@ -541,3 +541,15 @@ def test_no_essay_text_reaches_the_logs_or_refusals(world, caplog):
 
     assert "SECRET" not in caplog.text
     assert "SECRET" not in str(refused.value) + str(too_long.value)
+
+
+def test_release_all_leaves_a_marking_of_a_replaced_version_as_a_draft(world):
+    lee, ina = world.person("Lee"), world.person("Ina", "instructor")
+    world.submit(lee, "First version")
+    marked(world, lee, ina)
+    world.submit(lee, "Second version, not marked yet")
+
+    released = world.service.release_all(world.placement, ina, world.texts)
+
+    assert released == 0
+    assert world.service.released_mark(world.placement, lee.user_pk) is None
