@@ -1,7 +1,7 @@
 """Build a cartridge's ``imsmanifest.xml`` (IMS Common Cartridge 1.1) with lxml.
 
-The organization is a rooted hierarchy: a root item, one item per module (a session,
-in course order, then the pages outside the sequence), and under each module the items
+The organization is a rooted hierarchy: a root item, one item per module (the pages
+outside the sequence, then a session each, in course order), and under each module the items
 that open a resource: web pages, the session's quiz, the links to the LTI tool. Moodle
 makes a course section of each module; Canvas makes a module of each.
 

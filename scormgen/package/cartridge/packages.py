@@ -1,9 +1,11 @@
 """The course's cartridge, made in memory: ``<course-id>.imscc``.
 
-One module per session, in order, holding (where the session has them) its support
-notice, its page, its knowledge check as a quiz, and a link to the LTI tool for each
-scenario discussion and assignment, in the order the session presents them; then a
-module with the pages outside the sequence (Useful Resources). Every QTI file, every
+First a module with the pages outside the sequence (Useful Resources): Moodle puts the
+first module in the course's general section (section 0), so that each session then
+lands in the section of its own number. Then one module per session, in order, holding
+(where the session has them) its support notice, its page, its knowledge check as a
+quiz, and a link to the LTI tool for each scenario discussion and assignment, in the
+order the session presents them. Every QTI file, every
 LTI link and the manifest are validated against the shipped CC 1.1 schemas before
 the zip is made; ``scormgen.build`` writes it only when every package is ready.
 """
@@ -151,6 +153,10 @@ def cartridge_package(
     rendered = render_web(course, sessions)
     files = dict(rendered.files)
     modules: list[Module] = []
+    if course.pages:
+        pages = tuple(_page(rendered, page.id) for page in course.pages)
+        title = course.pages[0].title if len(course.pages) == 1 else "About this course"
+        modules.append(Module("pages", title, pages))
     quizzes = questions = links = 0
     for session in sessions:
         folder = f"{session.number:02d}-{session.id}"
@@ -185,10 +191,6 @@ def cartridge_package(
         modules.append(
             Module(session.id, f"Session {session.number}: {session.title}", tuple(items))
         )
-    if course.pages:
-        pages = tuple(_page(rendered, page.id) for page in course.pages)
-        title = course.pages[0].title if len(course.pages) == 1 else "More"
-        modules.append(Module("pages", title, pages))
 
     document = build_manifest(
         ManifestInfo(
