@@ -40,6 +40,8 @@
   var again = false;
   var blocked = false; // a conflict waits for the learner's choice
   var submitting = false; // the form carries the text now: no autosave beside it
+  var ended = false; // the launch's session is over: only a new launch can save
+  var copyButton = document.getElementById("essay-copy");
 
   function store() {
     try {
@@ -149,7 +151,7 @@
           return response.json().then(showConflict);
         }
         if (response.status === 401) {
-          say("Your session has ended. Your text is kept in this browser: open the activity again from your course to save it.");
+          sessionEnded();
           return null;
         }
         if (!response.ok) {
@@ -176,6 +178,37 @@
           save();
         }
       });
+  }
+
+  // The launch's session ended (hours after the launch, or revoked). Nothing on the server
+  // accepts the text now, and a browser that blocks third-party storage keeps nothing for the
+  // frame: the text stays on this page, Submit is held back (its answer would replace the
+  // page), and the learner can save a copy of their text as a file before opening the
+  // activity again.
+  function sessionEnded() {
+    ended = true;
+    keepLocally();
+    if (copyButton) {
+      copyButton.hidden = false;
+    }
+    say(
+      "Your session has ended, so this text is not saved yet. " +
+        (store() ? "It is kept in this browser; " : "Save a copy of your text, then ") +
+        "open the activity again from your course to save it."
+    );
+  }
+
+  function saveCopy() {
+    var file = new Blob([body.value], { type: "text/plain;charset=utf-8" });
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(file);
+    link.download = "my-essay.txt";
+    document.body.appendChild(link);
+    link.click();
+    window.setTimeout(function () {
+      URL.revokeObjectURL(link.href);
+      link.remove();
+    }, 1000);
   }
 
   function restoreLocalCopy() {
@@ -235,8 +268,18 @@
     body.focus();
   });
 
+  if (copyButton) {
+    copyButton.addEventListener("click", saveCopy);
+  }
+
   if (form) {
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      if (ended) {
+        event.preventDefault(); // the answer would be "open the activity again", without the text
+        sessionEnded();
+        status.focus();
+        return;
+      }
       window.clearTimeout(timer);
       submitting = true;
       keepLocally(); // until the answer says the version is in

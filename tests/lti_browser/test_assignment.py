@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.lti_platform import INSTRUCTOR, LEARNER
 
 from .axe import assert_accessible
-from .profiles import BLOCKED
+from .profiles import ALLOWED, BLOCKED
 from .test_discussion import tab_to
 
 pytestmark = pytest.mark.browser
@@ -109,3 +109,69 @@ def test_the_assignment_pages_are_accessible_at_320_and_1280_px(open_page, assig
     open_assignment(page, assignment, user=user)
 
     assert_accessible(page.frame(name="tool_frame"), f"the assignment at {width}px ({user.id})")
+
+
+def end_every_launch_session(deployment) -> None:
+    """As LAUNCH_SESSION_MAX_AGE after the launch, or a revocation: no token works any more."""
+    from lti_tool import db
+    from lti_tool.models import CacheEntry
+
+    with deployment.app.app_context():
+        session = db.get_session()
+        session.query(CacheEntry).delete()
+        session.commit()
+
+
+def test_after_the_session_ends_the_text_stays_on_the_page_and_can_be_saved_as_a_file(
+    open_page, assignment
+):
+    page = open_page(BLOCKED)  # the frame gets no storage: only the page holds the text
+    frame = open_assignment(page, assignment)
+    end_every_launch_session(assignment)
+
+    tab_to(page, "#essay-body")
+    page.keyboard.type("Typed after the session ended")
+    expect(frame.locator("#essay-status")).to_contain_text("Your session has ended")
+    tab_to(page, "#essay-submit")
+    page.keyboard.press("Enter")  # held back: its answer would replace the page
+
+    expect(frame.locator("#essay-body")).to_have_value("Typed after the session ended")
+    expect(frame.locator("#essay-status")).to_contain_text("Save a copy of your text")
+    tab_to(page, "#essay-copy")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    from pathlib import Path
+
+    assert Path(download.value.path()).read_text(encoding="utf-8") == (
+        "Typed after the session ended"
+    )
+
+
+def test_where_the_frame_has_storage_text_typed_after_the_session_ended_is_saved_at_the_next_launch(
+    open_page, assignment
+):
+    page = open_page(ALLOWED)
+    frame = open_assignment(page, assignment)
+    end_every_launch_session(assignment)
+    frame.locator("#essay-body").fill("Typed after the session ended")
+    expect(frame.locator("#essay-status")).to_contain_text("kept in this browser")
+
+    frame = open_assignment(page, assignment)
+
+    expect(frame.locator("#essay-body")).to_have_value("Typed after the session ended")
+    expect(frame.locator("#essay-status")).to_contain_text("Saved at", timeout=10_000)
+    frame = open_assignment(page, assignment)
+    expect(frame.locator("#essay-body")).to_have_value("Typed after the session ended")
+
+
+def test_text_typed_just_before_the_tab_closes_is_kept(open_page, assignment):
+    page = open_page(BLOCKED)
+    open_assignment(page, assignment)
+    tab_to(page, "#essay-body")
+    page.keyboard.type("Last words before closing")
+
+    page.close(run_before_unload=True)  # before the autosave's pause is over
+
+    again = open_page(BLOCKED)
+    frame = open_assignment(again, assignment)
+    expect(frame.locator("#essay-body")).to_have_value("Last words before closing")
