@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .lti.claims_schema import clean_text
-from .models import Context, Deployment, Membership, Platform, ResourceLink, User, utcnow
+from .models import Context, Deployment, Membership, ResourceLink, User, utcnow
 from .roles import role_from_claims
 from .security import LaunchIdentity
 
@@ -50,101 +50,112 @@ def display_name(claims: Mapping[str, Any]) -> str:
 
 
 class LaunchRecorder:
+    """One upsert per table (user, course, activity, membership) and one commit per launch.
+
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING id`` (SQLite 3.35+ and PostgreSQL) both
+    finds and refreshes a row in one statement, and two concurrent first launches of the
+    same person or course cannot collide.
+    """
+
     def __init__(self, session: Session) -> None:
         self._session = session
-
-    def record(self, launch_id: str, issuer: str, client_id: str, claims: Mapping[str, Any]):
-        """Store the launch; retried once if a concurrent launch created the same rows."""
-        try:
-            return self._record(launch_id, issuer, client_id, claims)
-        except IntegrityError:
-            self._session.rollback()
-            return self._record(launch_id, issuer, client_id, claims)
-
-    def _record(
-        self, launch_id: str, issuer: str, client_id: str, claims: Mapping[str, Any]
-    ) -> LaunchIdentity:
-        session = self._session
-        deployment = session.scalar(
-            select(Deployment)
-            .join(Platform)
-            .where(
-                Platform.issuer == issuer,
-                Platform.client_id == client_id,
-                Deployment.deployment_id == claims[CLAIM + "deployment_id"],
-            )
+        self._insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
-        assert deployment is not None, "validated launches name a known deployment"
 
-        user = session.scalar(select(User).where(User.issuer == issuer, User.sub == claims["sub"]))
-        if user is None:
-            user = User(issuer=issuer, sub=claims["sub"])
-            session.add(user)
-        user.name = display_name(claims) or user.name
-
-        context = None
-        context_claim = claims.get(CLAIM + "context") or {}
-        if context_claim.get("id"):
-            context = session.scalar(
-                select(Context).where(
-                    Context.deployment_id == deployment.id,
-                    Context.context_id == str(context_claim["id"]),
-                )
-            )
-            if context is None:
-                context = Context(deployment_id=deployment.id, context_id=context_claim["id"])
-                session.add(context)
-            context.title = _text(context_claim.get("title")) or context.title
-            context.label = _text(context_claim.get("label")) or context.label
-            # The services' URLs as of the latest launch: platforms may move them.
-            nrps = claims.get(NRPS_CLAIM) or {}
-            context.nrps_url = nrps.get("context_memberships_url") or context.nrps_url
-            ags = claims.get(AGS_CLAIM) or {}
-            if ags:
-                context.ags_lineitems_url = ags.get("lineitems") or context.ags_lineitems_url
-                context.ags_scopes = " ".join(ags.get("scope") or [])
-
-        link = None
-        link_claim = claims.get(CLAIM + "resource_link") or {}
-        if link_claim.get("id"):
-            link = session.scalar(
-                select(ResourceLink).where(
-                    ResourceLink.deployment_id == deployment.id,
-                    ResourceLink.resource_link_id == str(link_claim["id"]),
-                )
-            )
-            if link is None:
-                link = ResourceLink(deployment_id=deployment.id, resource_link_id=link_claim["id"])
-                session.add(link)
-            link.title = _text(link_claim.get("title")) or link.title
-            link.ags_lineitem_url = (claims.get(AGS_CLAIM) or {}).get(
-                "lineitem"
-            ) or link.ags_lineitem_url
-            link.custom = json.dumps(link_parameters(claims), sort_keys=True)
-        session.flush()
-        if link is not None and context is not None:
-            link.context_pk = context.id
-
+    def record(
+        self, launch_id: str, deployment: Deployment, issuer: str, claims: Mapping[str, Any]
+    ) -> tuple[LaunchIdentity, ResourceLink | None]:
+        """Store the launch; returns the identity its pages carry and its resource link."""
+        user_pk = self._upsert_user(issuer, claims)
+        context_pk = self._upsert_context(deployment.id, claims)
+        link = self._upsert_link(deployment.id, context_pk, claims)
         role = role_from_claims(claims.get(CLAIM + "roles"))
-        if context is not None:
-            membership = session.scalar(
-                select(Membership).where(
-                    Membership.user_id == user.id, Membership.context_pk == context.id
-                )
+        if context_pk is not None:
+            self._upsert(
+                Membership,
+                {"user_id": user_pk, "context_pk": context_pk},
+                {"role": role.name.lower(), "last_launch_at": utcnow()},
             )
-            if membership is None:
-                membership = Membership(user_id=user.id, context_pk=context.id)
-                session.add(membership)
-            membership.role = role.name.lower()
-            membership.last_launch_at = utcnow()
-        session.commit()
-        return LaunchIdentity(
+        self._session.commit()
+        identity = LaunchIdentity(
             launch_id=launch_id,
             platform_pk=deployment.platform_id,
             deployment_pk=deployment.id,
-            user_pk=user.id,
-            context_pk=context.id if context else None,
+            user_pk=user_pk,
+            context_pk=context_pk,
             resource_link_pk=link.id if link else None,
             role=int(role),
             message_type=str(claims.get(CLAIM + "message_type")),
+        )
+        return identity, link
+
+    def _upsert(self, model, keys: dict[str, Any], values: dict[str, Any], keep=(), returning=None):
+        """Insert ``keys | values`` or update ``values``; ``keep`` names the columns whose
+        stored value stays when the new one is empty. Returns the row's id, or the row as
+        an ORM object when ``returning`` is its model."""
+        table = model.__table__
+        statement = self._insert(model).values({**keys, **values})
+        updates = {
+            name: (
+                func.coalesce(func.nullif(statement.excluded[name], ""), table.c[name])
+                if name in keep
+                else statement.excluded[name]
+            )
+            for name in values
+        }
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        if returning is not None:
+            return self._session.scalars(
+                statement.returning(returning), execution_options={"populate_existing": True}
+            ).one()
+        return self._session.execute(statement.returning(table.c.id)).scalar_one()
+
+    def _upsert_user(self, issuer: str, claims: Mapping[str, Any]) -> int:
+        return self._upsert(
+            User,
+            {"issuer": issuer, "sub": claims["sub"]},
+            {"name": display_name(claims)},
+            keep=("name",),
+        )
+
+    def _upsert_context(self, deployment_pk: int, claims: Mapping[str, Any]) -> int | None:
+        context = claims.get(CLAIM + "context") or {}
+        if not context.get("id"):
+            return None
+        # The services' URLs as of the latest launch: platforms may move them.
+        nrps = claims.get(NRPS_CLAIM) or {}
+        ags = claims.get(AGS_CLAIM)
+        values: dict[str, Any] = {
+            "title": _text(context.get("title")),
+            "label": _text(context.get("label")),
+            "nrps_url": nrps.get("context_memberships_url") or None,
+        }
+        if ags:
+            values["ags_lineitems_url"] = ags.get("lineitems") or None
+            values["ags_scopes"] = " ".join(ags.get("scope") or [])
+        keep = ("title", "label", "nrps_url", "ags_lineitems_url")
+        return self._upsert(
+            Context, {"deployment_id": deployment_pk, "context_id": context["id"]}, values, keep
+        )
+
+    def _upsert_link(
+        self, deployment_pk: int, context_pk: int | None, claims: Mapping[str, Any]
+    ) -> ResourceLink | None:
+        link = claims.get(CLAIM + "resource_link") or {}
+        if not link.get("id"):
+            return None
+        values: dict[str, Any] = {
+            "title": _text(link.get("title")),
+            "ags_lineitem_url": (claims.get(AGS_CLAIM) or {}).get("lineitem") or None,
+            "custom": json.dumps(link_parameters(claims), sort_keys=True),
+        }
+        if context_pk is not None:
+            values["context_pk"] = context_pk
+        return self._upsert(
+            ResourceLink,
+            {"deployment_id": deployment_pk, "resource_link_id": link["id"]},
+            values,
+            keep=("title", "ags_lineitem_url"),
+            returning=ResourceLink,
         )

@@ -24,7 +24,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .models import Deployment, Platform, RegistrationToken, utcnow
 
@@ -111,17 +111,19 @@ def register_platform(
 
 
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
-    """The registration for ``issuer`` and ``client_id``.
+    """The registration for ``issuer`` and ``client_id``, with its deployments (one query).
 
     Without a client id (some platforms omit it from login initiation) the issuer's
     registration is returned only when it is the issuer's only one.
     """
-    query = select(Platform).options(selectinload(Platform.deployments))
+    query = select(Platform).options(joinedload(Platform.deployments))
     if client_id:
-        return session.scalar(
-            query.where(Platform.issuer == issuer, Platform.client_id == client_id)
+        return (
+            session.execute(query.where(Platform.issuer == issuer, Platform.client_id == client_id))
+            .unique()
+            .scalar_one_or_none()
         )
-    platforms = list(session.scalars(query.where(Platform.issuer == issuer).limit(2)))
+    platforms = session.execute(query.where(Platform.issuer == issuer)).unique().scalars().all()
     return platforms[0] if len(platforms) == 1 else None
 
 

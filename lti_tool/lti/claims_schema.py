@@ -101,9 +101,12 @@ def _roles_problem(roles: Any) -> str | None:
 def _context_problem(context: Any) -> str | None:
     if context is None:
         return None
+    if not isinstance(context, Mapping) or not context.get("id"):
+        # LTI 1.3 core 5.4.1: a context claim must carry an id; two courses without one
+        # would share every record of the tool.
+        return "the context claim has no id"
     return (
-        _object_problem("context", context)
-        or _id_problem("context id", context.get("id"))
+        _id_problem("context id", context.get("id"))
         or _text_problem("context title", context.get("title"))
         or _text_problem("context label", context.get("label"))
     )

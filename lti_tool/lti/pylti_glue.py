@@ -20,6 +20,9 @@ import binascii
 import hashlib
 import json
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,8 +47,8 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..cache import Cache
 from ..keys import KeyStore, SigningKey
-from ..models import Platform
-from ..registrations import find_deployment, find_platform, origin_of, register_platform
+from ..models import Deployment, Platform
+from ..registrations import find_platform, origin_of, register_platform
 from ..security import same_text
 from . import claims_schema
 from .outbound import GuardedSession
@@ -59,6 +62,7 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 STATE_TTL = 600  # seconds between login initiation and launch
 CLOCK_LEEWAY = 60  # seconds of clock skew accepted on iat/exp
 KEY_SET_TTL = 3600  # platform JWKS cached this long; an unknown kid refetches once
+KEY_SET_MEMORY_TTL = 300  # and kept in each process's memory this long
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
@@ -100,6 +104,24 @@ def http_session() -> requests.Session:
 # Tool configuration from the database.
 
 
+class ToolRegistration(Registration):
+    """A registration whose tool key is read only when something signs with it.
+
+    Verifying a launch needs the platform's key, never the tool's: reading (and
+    decrypting) the tool's key on every login and launch would be wasted work.
+    """
+
+    def __init__(self, signing_key: Callable[[], SigningKey]) -> None:
+        super().__init__()
+        self._signing_key = signing_key
+
+    def get_tool_private_key(self) -> str:
+        return self._signing_key().private_pem
+
+    def get_tool_public_key(self) -> str:
+        return self._signing_key().public_pem
+
+
 class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     """Registrations keyed by issuer *and* client id (many clients per issuer)."""
 
@@ -107,6 +129,7 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         self._session = session
         self._keys = keys
         self._signing_key: SigningKey | None = None
+        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
         #: The registration last looked up: whose origins may frame this request's page.
         self.found_platform: Platform | None = None
 
@@ -122,9 +145,13 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         return self._signing_key
 
     def platform(self, iss: str, client_id: str | None) -> Platform | None:
+        """The registration, looked up once per request (pylti1p3 asks several times)."""
         if not isinstance(iss, str) or not (client_id is None or isinstance(client_id, str)):
             return None
-        found = find_platform(self._session, iss, client_id)
+        key = (iss, client_id)
+        if key not in self._platforms:
+            self._platforms[key] = find_platform(self._session, iss, client_id)
+        found = self._platforms[key]
         if found is not None:
             self.found_platform = found
         return found
@@ -132,17 +159,14 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     def _registration(self, platform: Platform | None) -> Registration | None:
         if platform is None:
             return None
-        key = self.signing_key()
         return (
-            Registration()
+            ToolRegistration(self.signing_key)
             .set_issuer(platform.issuer)
             .set_client_id(platform.client_id)
             .set_auth_login_url(platform.auth_login_url)
             .set_auth_token_url(platform.auth_token_url)
             .set_auth_audience(platform.auth_audience)  # type: ignore[arg-type]
             .set_key_set_url(platform.key_set_url)
-            .set_tool_private_key(key.private_pem)
-            .set_tool_public_key(key.public_pem)
         )
 
     def find_registration_by_issuer(self, iss, *args, **kwargs):
@@ -155,8 +179,15 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         return None  # never used: every issuer may have many clients
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
-        found = find_deployment(self._session, iss, client_id, deployment_id)
+        found = self.deployment(iss, client_id, deployment_id)
         return None if found is None else PyltiDeployment().set_deployment_id(deployment_id)
+
+    def deployment(self, iss: str, client_id: str, deployment_id: str) -> Deployment | None:
+        """One of the registration's deployments, from the registration already loaded."""
+        platform = self.platform(iss, client_id)
+        if platform is None:
+            return None
+        return next((d for d in platform.deployments if d.deployment_id == deployment_id), None)
 
     def get_jwks(self, iss=None, client_id=None, **kwargs):
         return self._keys.jwks()
@@ -180,6 +211,42 @@ class CacheLaunchStorage(CacheDataStorage):
 
     def get_session_cookie_name(self):
         return None
+
+
+class KeySetStorage(CacheLaunchStorage):
+    """Platform key sets: in this process's memory first, then the shared cache.
+
+    A key set is public and changes rarely; reading it from the database or Redis on
+    every launch costs a round trip for nothing. Each process keeps what it read for at
+    most ``KEY_SET_MEMORY_TTL`` seconds; a launch signed with an unknown ``kid`` clears
+    both layers and refetches (``ToolMessageLaunch.get_public_key``).
+    """
+
+    _memory: dict[str, tuple[float, Any]] = {}
+    _lock = threading.Lock()
+
+    def get_value(self, key):
+        now = time.monotonic()
+        with self._lock:
+            found = self._memory.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        value = super().get_value(key)
+        if value is not None:
+            with self._lock:
+                self._memory[key] = (now + KEY_SET_MEMORY_TTL, value)
+        return value
+
+    def set_value(self, key, value, exp=None):
+        with self._lock:
+            if value is None:
+                self._memory.pop(key, None)
+            else:
+                self._memory[key] = (
+                    time.monotonic() + min(exp or KEY_SET_MEMORY_TTL, KEY_SET_MEMORY_TTL),
+                    value,
+                )
+        super().set_value(key, value, exp)
 
 
 class ToolSessionService(FlaskSessionService):
@@ -302,6 +369,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         super().__init__(*args, **kwargs)
         self._cache = cache  # None only for a launch restored from the cache
         self._tool_origin = tool_origin
+        self._state_entry: dict[str, Any] = {}
 
     def validate(self):
         """pylti1p3's checks, reordered and completed; the nonce is consumed last-but-one."""
@@ -329,9 +397,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not state:
             raise LaunchRefused("The launch carries no state.", 400)
         self._get_id_token()
-        entry = self._cache.get(state_key(state))
+        # Taken, not read: whatever follows, this state has had its one use (a replay finds
+        # nothing), and the nonce check below needs no second trip to the cache.
+        entry = self._cache.take(state_key(state))
         if entry is None:
             raise LaunchRefused("This launch has expired or has already been used.")
+        self._state_entry = entry
         # Whose frame this page is in, for its frame-ancestors even when it is a refusal.
         self._tool_config.platform(entry.get("iss"), entry.get("client_id"))
         cookie = self._cookie_service.get_cookie(state)
@@ -340,6 +411,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if entry.get("storage_target"):
             proof = self._get_request_param("lti_storage_value")
             if proof is None:
+                # The relay page posts again with the platform's copy: keep the state for it.
+                self._cache.set(state_key(state), entry, STATE_TTL)
                 raise PlatformStorageNeeded(
                     target=entry["storage_target"],
                     origin=entry["storage_origin"],
@@ -356,6 +429,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             "This launch was not started from this browser (its state cookie is missing).",
             new_window_url=new_window_url(entry),
         )
+
+    def save_launch_data(self):
+        """Keep a deep-linking request's claims to sign its answer later; a resource link
+        launch needs nothing kept (its pages carry the launch token)."""
+        if self._get_jwt_body().get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
+            return super().save_launch_data()
+        return self
 
     def validate_jwt_format(self):
         """Three base64url parts whose header and body are JSON objects, ``iss`` a string."""
@@ -450,10 +530,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return body.get("azp") or super().get_client_id()
 
     def validate_nonce(self):
-        state = self._get_request_param("state")
-        entry = self._cache.take(state_key(state))
-        if entry is None:
-            raise LaunchRefused("This launch has already been used.")
+        entry = self._state_entry
         nonce = self._get_jwt_body().get("nonce")
         if not same_text(nonce, str(entry.get("nonce", ""))):
             raise LaunchRefused("The id_token's nonce does not belong to this login.")
@@ -480,11 +557,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchRefused("The launch lacks the target_link_uri claim.", 400)
         if origin_of(target) != self._tool_origin:
             raise LaunchRefused("The launch's target_link_uri is not this tool.", 400)
-        context = body.get(CLAIM + "context")
-        if context is not None and not (isinstance(context, dict) and context.get("id")):
-            # LTI 1.3 core 5.4.1: a context claim must carry an id; two courses without one
-            # would share every record of the tool.
-            raise LaunchRefused("The launch's context claim has no id.", 400)
         try:
             return super().validate_message()
         except LtiException as error:
@@ -714,7 +786,7 @@ class LtiServices:
             requests_session=http_session(),
             **common,
         )
-        launch.set_public_key_caching(common["launch_data_storage"], KEY_SET_TTL)
+        launch.set_public_key_caching(KeySetStorage(self.cache), KEY_SET_TTL)
         launch.set_launch_data_lifetime(current_app.config["LAUNCH_TOKEN_MAX_AGE"])
         return launch
 

@@ -164,8 +164,10 @@ def launch():
     claims = message_launch.get_launch_data()
     issuer, client_id = message_launch.platform_key()
     session = db.get_session()
-    identity = LaunchRecorder(session).record(
-        message_launch.get_launch_id(), issuer, client_id, claims
+    deployment = lti.tool_conf.deployment(issuer, client_id, claims[CLAIM + "deployment_id"])
+    assert deployment is not None, "a validated launch names a known deployment"
+    identity, _link = LaunchRecorder(session).record(
+        message_launch.get_launch_id(), deployment, issuer, claims
     )
     g.frame_platform_pk = identity.platform_pk
     _report_unknown_frame_origins(lti.tool_conf.found_platform, claims)

@@ -238,9 +238,9 @@ def test_a_link_names_its_activity_in_its_launch_url_when_it_has_no_custom_param
     assert "Choose it once" not in page.text
 
 
-def test_a_link_naming_an_activity_the_course_does_not_have_is_refused_clearly(connected):
+def test_a_link_naming_a_kind_of_activity_the_tool_lacks_is_refused_clearly(connected):
     tool = connected.platform.tool()
-    url = tool.target_link_uri + "?activity=scenario:no-such-scenario"
+    url = tool.target_link_uri + "?activity=quiz:no-such-quiz"
 
     page = launch(connected.platform, user=LEARNER, target_link_uri=url)
 

@@ -1,0 +1,58 @@
+"""What a launch costs the database, so that it cannot creep back up (issue 13).
+
+Counted on the tool's engine (the launch cache is in the database when there is no Redis):
+a login initiation reads the registration (with its deployments, one query) and stores its
+state; a launch takes the state, reads the registration, upserts the user, course, activity
+and membership, and opens the launch session. The platform's key set comes from memory.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from tests.lti_platform import LEARNER, launch, start_launch
+
+LOGIN_STATEMENTS = 2
+LAUNCH_STATEMENTS = 7
+
+
+@pytest.fixture
+def statements(connected):
+    launch(connected.platform)  # the first launch fetches the platform's keys
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement.split()[0].upper())
+
+    engine = connected.app.extensions["lti_tool.engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_login_initiation_issues_two_sql_statements(connected, statements):
+    start_launch(connected.platform, user=LEARNER)
+
+    assert len(statements) == LOGIN_STATEMENTS, statements
+
+
+def test_a_launch_issues_seven_sql_statements(connected, statements):
+    attempt = start_launch(connected.platform, user=LEARNER)
+    statements.clear()
+
+    assert attempt.post().status_code == 200
+
+    assert len(statements) == LAUNCH_STATEMENTS, statements
+
+
+def test_a_repeated_launch_costs_the_same(connected, statements):
+    start_launch(connected.platform, user=LEARNER).post()
+    statements.clear()
+
+    attempt = start_launch(connected.platform, user=LEARNER)
+    assert len(statements) == LOGIN_STATEMENTS
+    statements.clear()
+    assert attempt.post().status_code == 200
+
+    assert len(statements) == LAUNCH_STATEMENTS, statements
