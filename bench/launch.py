@@ -18,11 +18,20 @@ time limit; all traffic stays on 127.0.0.1.
 
     .venv/bin/python bench/launch.py                       # every configuration
     .venv/bin/python bench/launch.py --db sqlite --server single --launches 200
+    .venv/bin/python bench/launch.py --versus-example      # issue 13: against PyLTI1p3's example
+
+``--versus-example`` runs the same platform sequence (login initiation, authorization, id_token
+POST) against this tool and against a baseline as small as the PyLTI1p3 Flask example
+(``bench/pylti1p3_baseline``, PyLTI1p3 2.0.0 in a virtual environment of its own made on first
+use in ``bench/.venv-pylti1p3``), each under gunicorn with one sync worker, on SQLite, in
+alternating rounds of sequential launches; it prints the median and p95 per launch, the
+ratio, and the SQL statements this tool issues per login and per launch.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -97,8 +106,9 @@ def database(kind: str) -> Iterator[dict[str, str]]:
         yield settings
 
 
-def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) -> None:
-    """Migrate the database and register the platform in it, as an administrator would."""
+def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) -> str:
+    """Migrate the database and register the platform in it, as an administrator would;
+    returns the client id the platform gave the tool."""
     from lti_tool import create_app, db
     from lti_tool.keys import KeyStore
     from tests.lti_tool.registering import register_in_tool
@@ -107,9 +117,10 @@ def prepare_tool(settings: dict[str, str], platform: Platform, tool_url: str) ->
     with app.app_context():
         db.upgrade(db.engine())
         KeyStore(db.get_session()).signing_key()  # the tool's key pair, made on first run
-        platform.register_tool_at(tool_url)
-    register_in_tool(app, platform)
+        tool = platform.register_tool_at(tool_url)
+    register_in_tool(app, platform, tool.client_id)
     app.extensions["lti_tool.engine"].dispose()
+    return tool.client_id
 
 
 def serve_single(port: int) -> None:
@@ -264,6 +275,246 @@ def bench(db_kind: str, server: str, args: argparse.Namespace) -> Result:
     )
 
 
+# ----------------------------------------------------------------------------- versus the example
+
+BASELINE_VENV = ROOT / "bench" / ".venv-pylti1p3"
+BASELINE_APP = ROOT / "bench" / "pylti1p3_baseline"
+BASELINE_REQUIREMENTS = ["PyLTI1p3==2.0.0", "flask>=3,<4", "flask-caching>=2,<3", "gunicorn>=22"]
+
+
+def baseline_python() -> Path:
+    """The baseline's own virtual environment (PyLTI1p3 2.0.0), made on first use."""
+    python = BASELINE_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(BASELINE_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *BASELINE_REQUIREMENTS], check=True
+        )
+    return python
+
+
+def baseline_config(folder: Path, platform: Platform, tool) -> Path:
+    """The baseline's registration file and key pair, as the example keeps them."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = folder / "private.key"
+    public = folder / "public.key"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    config = folder / "tool.json"
+    config.write_text(
+        json.dumps(
+            {
+                platform.issuer: [
+                    {
+                        "default": True,
+                        "client_id": tool.client_id,
+                        "auth_login_url": platform.auth_login_url,
+                        "auth_token_url": platform.auth_token_url,
+                        "key_set_url": platform.key_set_url,
+                        "private_key_file": str(private),
+                        "public_key_file": str(public),
+                        "deployment_ids": [tool.deployment_id],
+                    }
+                ]
+            }
+        )
+    )
+    return config
+
+
+@contextmanager
+def gunicorn_process(
+    python: Path, app: str, port: int, env: dict[str, str], cwd: Path, ready_path: str
+) -> Iterator[None]:
+    command = [
+        str(python.with_name("gunicorn")),
+        "--workers",
+        "1",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app,
+    ]
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=cwd)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5)
+                break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def timed_launch(
+    platform: Platform, client_id: str, marker: str, number: int
+) -> tuple[float, float]:
+    """One complete launch (a fresh browser): (end to end, the tool's two answers) in ms."""
+    started = time.perf_counter()
+    with requests.Session() as session:
+        attempt = start_launch(
+            platform,
+            session,
+            client_id=client_id,
+            user=DEFAULT_USERS[number % len(DEFAULT_USERS)],
+            course_id=f"course-{number % 5}",
+            resource_link_id=f"activity-{number % 3}",
+        )
+        answer = attempt.post()
+    if answer.status_code != 200 or marker not in answer.text:
+        raise RuntimeError(f"launch answered {answer.status_code}: {answer.text[:200]!r}")
+    tool = (attempt.login_response.elapsed + answer.elapsed).total_seconds() * 1000
+    return (time.perf_counter() - started) * 1000, tool
+
+
+def statements_per_request(platform: Platform) -> tuple[int, int]:
+    """SQL statements this tool issues for one login and one launch (in process, SQLite)."""
+    from sqlalchemy import event
+
+    from lti_tool import create_app
+    from tests.lti_platform import start_server
+
+    with tempfile.TemporaryDirectory(prefix="lti-bench-") as folder:
+        settings = {
+            "LTI_TOOL_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": f"sqlite:///{folder}/tool.sqlite",
+            "GRADE_WORKER": "off",
+        }
+        app = create_app(settings)
+        server = start_server(app)
+        try:
+            client_id = prepare_tool(settings, platform, server.url)
+            timed_launch(platform, client_id, 'id="launch-user"', 0)  # keys fetched
+            seen: list[str] = []
+            # The tool's engine and the launch cache's (SQLite: same file, other connections).
+            cache_engine = getattr(app.extensions["lti_tool.cache"], "_engine", None)
+            for engine in {app.extensions["lti_tool.engine"], cache_engine} - {None}:
+                event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+            attempt = start_launch(platform, client_id=client_id)
+            login = len(seen)
+            attempt.post()
+            return login, len(seen) - login
+        finally:
+            server.stop()
+
+
+def versus_example(args: argparse.Namespace) -> int:
+    python = baseline_python()
+    ours_port, baseline_port = free_port(), free_port()
+    ours_url = f"http://127.0.0.1:{ours_port}"
+    baseline_url = f"http://127.0.0.1:{baseline_port}"
+    with (
+        Platform() as platform,
+        database("sqlite") as db_settings,
+        tempfile.TemporaryDirectory(prefix="lti-baseline-") as folder,
+    ):
+        login_statements, launch_statements = statements_per_request(platform)
+        settings = {
+            "LTI_TOOL_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "LTI_TOOL_URL": ours_url,
+            "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
+            "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
+            "GRADE_WORKER": "off",
+            **db_settings,
+        }
+        ours_client = prepare_tool(settings, platform, ours_url)
+        baseline = platform.register_tool(
+            login_url=baseline_url + "/login/",
+            redirect_uris=[baseline_url + "/launch/"],
+            target_link_uri=baseline_url + "/launch/",
+            name="PyLTI1p3 baseline",
+        )
+        config = baseline_config(Path(folder), platform, baseline)
+        contenders = {
+            "this tool": (ours_client, 'id="launch-user"'),
+            "PyLTI1p3 example": (baseline.client_id, 'id="baseline-user"'),
+        }
+        timings: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+        with (
+            gunicorn_process(
+                Path(sys.executable),
+                "lti_tool:create_app()",
+                ours_port,
+                settings,
+                ROOT,
+                "/lti/jwks.json",
+            ),
+            gunicorn_process(
+                python,
+                "app:app",
+                baseline_port,
+                {"BASELINE_CONFIG": str(config)},
+                BASELINE_APP,
+                "/",
+            ),
+        ):
+            for client_id, marker in contenders.values():
+                for number in range(args.warmup):
+                    timed_launch(platform, client_id, marker, number)
+            for round_number in range(args.rounds):
+                order = list(contenders) if round_number % 2 == 0 else list(contenders)[::-1]
+                for name in order:
+                    client_id, marker = contenders[name]
+                    timings[name] += [
+                        timed_launch(platform, client_id, marker, number)
+                        for number in range(args.launches)
+                    ]
+    print(
+        f"Complete LTI 1.3 launches, sequential, {args.rounds} alternating rounds of"
+        f" {args.launches}; gunicorn with 1 sync worker each; SQLite; {os.cpu_count()} cores"
+    )
+    print(
+        f"{'tool':<18} {'launches':>8} {'median ms':>10} {'p95 ms':>8}"
+        f" {'tool median':>12} {'tool p95':>9}"
+    )
+    medians = {}
+    for name, values in timings.items():
+        total = [end_to_end for end_to_end, _ in values]
+        tool = [answers for _, answers in values]
+        medians[name] = (statistics.median(total), statistics.median(tool))
+        print(
+            f"{name:<18} {len(values):>8} {medians[name][0]:>10.1f}"
+            f" {percentile(total, 0.95):>8.1f} {medians[name][1]:>12.1f}"
+            f" {percentile(tool, 0.95):>9.1f}"
+        )
+    example, ours = medians["PyLTI1p3 example"], medians["this tool"]
+    print(
+        f"the example's median / this tool's: {example[0] / ours[0]:.2f} end to end,"
+        f" {example[1] / ours[1]:.2f} for the tool's own answers (goal: 2.00 or more)"
+    )
+    print(
+        f"SQL statements of this tool: {login_statements} per login, {launch_statements} per launch"
+    )
+    return 0
+
+
 def print_result(result: Result) -> None:
     print(
         f"{result.name} {result.launches:>8} {result.failures:>4} {result.per_second:>9.1f}"
@@ -285,10 +536,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--time-limit", type=float, default=90, help="seconds per measurement")
     parser.add_argument("--serve-single", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--versus-example", action="store_true", help="against the PyLTI1p3 example (issue 13)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (versus)")
     args = parser.parse_args(argv)
     if args.serve_single:
         serve_single(args.serve_single)
         return 0
+    if args.versus_example:
+        return versus_example(args)
     databases = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
     servers = ["single", "gunicorn"] if args.server == "all" else [args.server]
     print(

@@ -109,4 +109,13 @@ class DatabaseCache:
 
 
 def make_cache(redis_url: str | None, engine: Engine) -> Cache:
-    return RedisCache(redis_url) if redis_url else DatabaseCache(engine)
+    if redis_url:
+        return RedisCache(redis_url)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        from .db import make_engine
+
+        # Same file and table, but connections that do not wait for the disk on commit.
+        return DatabaseCache(
+            make_engine(engine.url.render_as_string(hide_password=False), ephemeral=True)
+        )
+    return DatabaseCache(engine)

@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine for ``url``; ``schema`` (PostgreSQL only) sets the search path."""
+def make_engine(url: str, *, schema: str | None = None, ephemeral: bool = False) -> Engine:
+    """An engine for ``url``; ``schema`` (PostgreSQL only) sets the search path.
+
+    ``ephemeral`` (SQLite): connections for data the tool may lose on a power cut (the
+    launch cache: OIDC states, launch sessions, key sets), committed without waiting for
+    the disk (``synchronous = NORMAL``). SQLite sets this per connection, so the tool's
+    own data, written through the main engine's connections, keeps ``FULL``: each of its
+    commits syncs the write-ahead log, the cache's frames in it included.
+    """
     connect_args: dict[str, object] = {}
     if url.startswith("sqlite"):
         connect_args["check_same_thread"] = False
@@ -36,6 +43,8 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             if ":memory:" not in url and url != "sqlite://":
                 cursor.execute("PRAGMA journal_mode = WAL")
+                if ephemeral:
+                    cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
     return engine

@@ -49,6 +49,9 @@ def display_name(claims: Mapping[str, Any]) -> str:
     return _text(name)
 
 
+_STATEMENTS: dict[tuple, Any] = {}
+
+
 class LaunchRecorder:
     """One upsert per table (user, course, activity, membership) and one commit per launch.
 
@@ -94,22 +97,34 @@ class LaunchRecorder:
         """Insert ``keys | values`` or update ``values``; ``keep`` names the columns whose
         stored value stays when the new one is empty. Returns the row's id, or the row as
         an ORM object when ``returning`` is its model."""
-        table = model.__table__
-        statement = self._insert(model).values({**keys, **values})
-        updates = {
-            name: (
-                func.coalesce(func.nullif(statement.excluded[name], ""), table.c[name])
-                if name in keep
-                else statement.excluded[name]
-            )
-            for name in values
-        }
-        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        statement = self._statement(model, tuple(keys), tuple(values), tuple(keep), returning)
+        parameters = {**keys, **values}
         if returning is not None:
             return self._session.scalars(
-                statement.returning(returning), execution_options={"populate_existing": True}
+                statement, parameters, execution_options={"populate_existing": True}
             ).one()
-        return self._session.execute(statement.returning(table.c.id)).scalar_one()
+        return self._session.execute(statement, parameters).scalar_one()
+
+    def _statement(self, model, keys: tuple, values: tuple, keep: tuple, returning):
+        """The upsert for this shape, built once per process: building and hashing a new
+        statement for every launch costs more than running it."""
+        shape = (self._insert, model, keys, values, keep, returning)
+        statement = _STATEMENTS.get(shape)
+        if statement is None:
+            table = model.__table__
+            insert = self._insert(model)
+            updates = {
+                name: (
+                    func.coalesce(func.nullif(insert.excluded[name], ""), table.c[name])
+                    if name in keep
+                    else insert.excluded[name]
+                )
+                for name in values
+            }
+            statement = insert.on_conflict_do_update(index_elements=list(keys), set_=updates)
+            statement = statement.returning(returning if returning is not None else table.c.id)
+            _STATEMENTS[shape] = statement
+        return statement
 
     def _upsert_user(self, issuer: str, claims: Mapping[str, Any]) -> int:
         return self._upsert(

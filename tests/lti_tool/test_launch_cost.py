@@ -25,10 +25,15 @@ def statements(connected):
     def count(_conn, _cursor, statement, *_args) -> None:
         seen.append(statement.split()[0].upper())
 
-    engine = connected.app.extensions["lti_tool.engine"]
-    event.listen(engine, "before_cursor_execute", count)
+    # The tool's engine, and the launch cache's own (SQLite: the same file, other connections).
+    engines = {connected.app.extensions["lti_tool.engine"]}
+    engines.add(getattr(connected.app.extensions["lti_tool.cache"], "_engine", None))
+    engines.discard(None)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     yield seen
-    event.remove(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_login_initiation_issues_two_sql_statements(connected, statements):
