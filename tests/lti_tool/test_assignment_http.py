@@ -660,3 +660,24 @@ def test_an_instructors_download_of_a_learners_file_is_audited(course):
     with course.app.app_context():
         actions = db.get_session().scalars(select(AuditEntry.action)).all()
     assert actions == ["downloaded_file"]
+
+
+def test_canvas_gets_a_new_submission_at_submit_and_a_grade_only_update_at_release(
+    app, lti_platform_factory, live_tool
+):
+    canvas = connect(app, lti_platform_factory(name="Canvas"), live_tool)
+    place(canvas.platform)
+    lee = open_as(canvas, LEARNER).hand_in("My essay")
+    deliver_all(app)
+
+    mark_lee(canvas)
+    deliver_all(app)
+
+    submitted, graded = scores(canvas)
+    extension = "https://canvas.instructure.com/lti/submission"
+    assert submitted[extension]["new_submission"] is True
+    assert graded[extension]["new_submission"] is False
+    assert graded[extension]["submitted_at"] == submitted[extension]["submitted_at"]
+    result = canvas.platform.result(canvas.platform.line_item_for("c1", "a1"), LEARNER.id)
+    assert (result["scoreGiven"], result["submission_attempts"]) == (28.5, 1)
+    assert "Version 1 was submitted" in lee.text()
