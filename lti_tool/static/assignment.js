@@ -154,6 +154,12 @@
           sessionEnded();
           return null;
         }
+        if (response.status === 422) {
+          // Refused for a reason the learner can act on (e.g. far too long): no retry.
+          return response.json().then(function (errors) {
+            say("Not saved: " + ((errors.body && errors.body[0]) || "the text was refused."));
+          });
+        }
         if (!response.ok) {
           throw new Error("save refused: " + response.status);
         }
