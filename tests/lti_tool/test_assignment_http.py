@@ -681,3 +681,14 @@ def test_canvas_gets_a_new_submission_at_submit_and_a_grade_only_update_at_relea
     result = canvas.platform.result(canvas.platform.line_item_for("c1", "a1"), LEARNER.id)
     assert (result["scoreGiven"], result["submission_attempts"]) == (28.5, 1)
     assert "Version 1 was submitted" in lee.text()
+
+
+def test_a_draft_marking_reaches_neither_the_learners_page_nor_their_download(course):
+    open_as(course, LEARNER).hand_in("My essay")
+    mark_lee(course, action="save")
+
+    lee = open_as(course, LEARNER)
+    download = lee.post("/mine").text
+
+    assert "Your mark" not in lee.text() and "honest" not in lee.page
+    assert "Mark:" not in download and "honest" not in download
