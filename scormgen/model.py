@@ -63,6 +63,8 @@ class CourseSettings:
     support_notice: SupportNotice
     organization: str
     language: str
+    #: Markdown shown on every scenario discussion of the LTI tool ("" when unset).
+    discussion_ground_rules: str = ""
 
 
 # ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def _scenario(scenario_id: str) -> ScenarioTexts | None:
     for found in loaded.scenarios:
         if found.id == scenario_id:
             settings = loaded.settings
-            rules = getattr(settings, "discussion_ground_rules", None) or DEFAULT_GROUND_RULES
+            rules = settings.discussion_ground_rules or DEFAULT_GROUND_RULES
             notice = settings.support_notice
             return ScenarioTexts(
                 scenario=found,

@@ -59,6 +59,14 @@ COURSE_FIELDS: tuple[Field, ...] = (
         check=check_positive,
     ),
     Field(
+        "discussion_ground_rules",
+        "The ground rules shown on every scenario discussion in the LTI tool: "
+        "{text (Markdown), review}.",
+        kind=dict,
+        default=None,
+        nullable=True,
+    ),
+    Field(
         "support_notice",
         "The support notice (title, text, contacts, crisis_contacts, review) shown on "
         "sessions that set support_notice.",
@@ -87,6 +95,16 @@ SUPPORT_FIELDS: tuple[Field, ...] = (
     Field(
         "review",
         "Who must still fill in or confirm the contacts, e.g. 'course team'.",
+        default=None,
+        nullable=True,
+    ),
+)
+
+GROUND_RULES_FIELDS: tuple[Field, ...] = (
+    Field("text", "Markdown text of the ground rules.", required=True),
+    Field(
+        "review",
+        "Who must still write or confirm the text, e.g. 'course team'.",
         default=None,
         nullable=True,
     ),
@@ -132,6 +150,21 @@ def read_settings(
     def line_of(key: str) -> int:
         return key_lines.get(key, notice_line)
 
+    rules_data = values["discussion_ground_rules"]
+    rules_line = data.line_of("discussion_ground_rules") if hasattr(data, "line_of") else 1
+    rules = (
+        read_fields(
+            rules_data,
+            GROUND_RULES_FIELDS,
+            path,
+            rules_line,
+            "discussion_ground_rules",
+            diagnostics,
+            "warning",
+        )
+        if rules_data is not None
+        else None
+    )
     contacts = _read_contacts(notice["contacts"], path, notice_line, diagnostics)
     crisis = _read_contacts(notice["crisis_contacts"], path, notice_line, diagnostics)
     settings = CourseSettings(
@@ -147,6 +180,7 @@ def read_settings(
         ),
         organization=values["organization"],
         language=values["language"],
+        discussion_ground_rules=(rules or {}).get("text", ""),
     )
     unset = (
         (
@@ -175,6 +209,15 @@ def read_settings(
         for applies, key, code, message in unset
         if applies
     ]
+    if rules and rules.get("review"):
+        drafts.append(
+            Draft(
+                SourceLocation(path, rules_line),
+                "release.draft",
+                f"the discussion ground rules are marked 'review: {rules['review']}': "
+                "a release ships no drafts",
+            )
+        )
     return values, settings, drafts
 
 

@@ -116,6 +116,7 @@ def test_a_scenario_link_opens_its_discussion_with_texts_from_the_course(course)
     for prompt in scenario.prompts:
         assert prompt in text
     assert "Ground rules" in text and "Confidentiality" in text
+    assert "covers confidentiality, participation and commitment" in text  # from course.yml
     assert "If this session brings up difficult feelings" in text  # course.yml support notice
     assert "issues around dual relationships" not in text  # commentary: after posting
 

@@ -233,3 +233,13 @@ def test_the_shipped_course_is_not_releasable_until_the_course_team_signs_off():
     course, _ = check_content(SHIPPED_CONTENT)
     codes = {draft.code for draft in course.drafts}
     assert codes == {"release.draft", "release.no-support-contacts", "release.no-crisis-contacts"}
+
+
+def test_the_discussion_ground_rules_come_from_course_yml_and_a_review_marks_a_draft():
+    course, diagnostics = check_content(SHIPPED_CONTENT)
+
+    assert not diagnostics.has_errors()
+    assert "confidentiality, participation and commitment" in (
+        course.settings.discussion_ground_rules
+    )
+    assert any("discussion ground rules" in draft.message for draft in course.drafts)
