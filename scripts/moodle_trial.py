@@ -122,7 +122,9 @@ class Trial:
     def login(self, who: str, **kwargs):
         context = self.person(who, **kwargs)
         page = context.pages[0] if context.pages else context.new_page()
-        for _ in range(3):
+        for attempt_number in range(6):
+            # the lab Moodle often answers a fresh browser's first logins with "Invalid login"
+            page.wait_for_timeout(700 * attempt_number)
             page.goto(f"{MOODLE}/login/index.php")
             if not page.locator("#username").count():
                 break
@@ -178,6 +180,9 @@ def tool_frame(page, timeout: float = 30_000):
     """The tool's iframe inside a Moodle page (Moodle's ``contentframe`` for Embed)."""
     deadline = time.time() + timeout / 1000
     while time.time() < deadline:
+        if page.url.startswith(TOOL):  # the tool in a window of its own
+            page.wait_for_load_state("domcontentloaded")
+            return page.main_frame
         for frame in page.frames:
             if frame.url.startswith(TOOL) and frame is not page.main_frame:
                 try:
@@ -746,11 +751,15 @@ def phase_moderate(trial: Trial, state: dict) -> None:
 
 
 def phase_grading(
-    trial: Trial, state: dict, mode: str = "participation", target: str = "1"
+    trial: Trial,
+    state: dict,
+    mode: str = "participation",
+    target: str = "1",
+    activity: str = "discussion",
 ) -> None:
     page = trial.login("pteacher1")
     with attempt(f"teacher.grading-{mode}", page):
-        frame = open_activity(page, state["discussion"], "For instructors")
+        frame = open_activity(page, state[activity], "For instructors")
         frame.locator("details:has(#set-anonymous) > summary").click()
         frame.locator(f"#set-grading-{mode}").check()
         frame.fill("#set-grading-target", target)
@@ -783,7 +792,7 @@ def phase_grading(
             step("teacher.mark", "ok", f"{visible_text(frame)[:200]!r}; rows {rows} [{path}]")
     with attempt("teacher.roster-grades", page):
         page.wait_for_timeout(5000)
-        frame = open_activity(page, state["discussion"], "For instructors")
+        frame = open_activity(page, state[activity], "For instructors")
         frame = instructor_button(page, "Who has posted")
         rows = [
             re.sub(r"\s+", " ", r)[:200] for r in frame.locator("table tbody tr").all_inner_texts()
@@ -817,10 +826,11 @@ def phase_gradebook(trial: Trial, state: dict) -> None:
 
 def phase_post_again(trial: Trial, state: dict, *who: str) -> None:
     """Learners post once more (after grading was turned on: grades are released on posting)."""
+    activity = os.environ.get("TRIAL_ACTIVITY", "discussion")
     for person in who or ("pstudent1",):
         page = trial.login(person)
         with attempt(f"{person}.post-again", page):
-            frame = open_activity(page, state["discussion"], "The situation")
+            frame = open_activity(page, state[activity], "The situation")
             frame.fill("#composer-body", f"{person}: one more thought after grading was turned on.")
             post = frame.get_by_role("button", name="Post", exact=True)
             frame = frame_after(page, post.click)
@@ -868,13 +878,40 @@ def phase_blocked(
         )
         cookies = [c["name"] + "@" + c["domain"] for c in page.context.cookies(TOOL)]
         step(f"{label}.tool-cookies", "NOTE", f"cookies the tool could set: {cookies}")
+    with attempt(f"{label}.new-window", page):
+        frame = tool_frame(page)
+        link = frame.get_by_role("link", name=re.compile("new window", re.I))
+        if not link.count():
+            raise Skip
+        step(
+            f"{label}.new-window-link",
+            "NOTE",
+            f"href {link.first.get_attribute('href')!r}, target {link.first.get_attribute('target')!r}",
+        )
+        with page.context.expect_page() as opened:
+            link.first.click()
+        page = opened.value
+        page.wait_for_load_state()
+        page.wait_for_timeout(3000)
+        if not page.url.startswith(TOOL):
+            path = shot(page, "60b-blocked-new-window")
+            raise RuntimeError(
+                f"the new window stays at {page.url} saying {visible_text(page)[:300]!r} [{path}]"
+            )
+        frame = tool_frame(page)
+        text = visible_text(frame)
+        path = shot(page, "60b-blocked-new-window")
+        step(
+            f"{label}.new-window",
+            "ok" if "The situation" in text else "FAIL",
+            f"window at {page.url}: {text[:300]!r} [{path}]",
+        )
     with attempt(f"{label}.post", page):
         frame = tool_frame(page)
         before = "Write your own thoughts first" in visible_text(frame)
         frame.fill("#composer-body", f"{who} posts from a browser that blocks framed cookies.")
-        frame = frame_after(
-            page, lambda: frame.get_by_role("button", name="Post", exact=True).click()
-        )
+        post = frame.get_by_role("button", name="Post", exact=True)
+        frame = frame_after(page, post.click)
         text = visible_text(frame)
         path = shot(page, "61-blocked-posted")
         step(
@@ -939,6 +976,43 @@ def phase_expiry(trial: Trial, state: dict, wait: str = "60", activity: str = "p
         )
 
 
+def phase_asleep(trial: Trial, state: dict, wait: str = "60", activity: str = "plain") -> None:
+    """A page whose token could not be renewed (laptop asleep, offline): then the learner acts."""
+    page = trial.login("pstudent3")
+    with attempt("asleep.post", page):
+        frame = open_activity(page, state[activity], "The situation")
+        page.context.route("**/lti/token", lambda route: route.abort())
+        step("asleep.open", "ok", f"token renewal blocked; waiting {wait}s")
+        page.wait_for_timeout(int(wait) * 1000)
+        page.context.unroute("**/lti/token")
+        frame = tool_frame(page)
+        words = "pstudent3 writes after the laptop slept; are these words kept?"
+        frame.fill("#composer-body", words)
+        page.wait_for_timeout(1500)  # a learner pauses; the page keeps its draft after 400 ms
+        post = frame.get_by_role("button", name="Post", exact=True)
+        frame = frame_after(page, post.click)
+        text = visible_text(frame)
+        path = shot(page, "72-asleep-posted")
+        kept = frame.locator("#composer-body").count() and words in frame.input_value(
+            "#composer-body"
+        )
+        step(
+            "asleep.post",
+            "ok" if words in text else "FAIL",
+            f"after: {text[:300]!r}; words still in a text box: {bool(kept)} [{path}]",
+        )
+        if words not in text:
+            frame = open_activity(page, state[activity], "The situation")
+            page.wait_for_timeout(1500)
+            restored = frame.input_value("#composer-body")
+            path = shot(page, "73-asleep-reopened")
+            step(
+                "asleep.draft-restored",
+                "ok" if words in restored else "FAIL",
+                f"after opening the activity again the composer holds {restored!r} [{path}]",
+            )
+
+
 def phase_urls(trial: Trial, state: dict, serve_log: str = str(OUT / "serve.log")) -> None:
     visited = (OUT / "urls.log").read_text().splitlines() if (OUT / "urls.log").exists() else []
     bad = [u for u in visited if "lti_token=" in u]
@@ -992,6 +1066,7 @@ PHASES = {
     "gradebook": phase_gradebook,
     "blocked": phase_blocked,
     "expiry": phase_expiry,
+    "asleep": phase_asleep,
     "urls": phase_urls,
     "icon": phase_icon,
 }
