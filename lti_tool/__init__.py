@@ -93,6 +93,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(instructor_bp)
     app.register_blueprint(admin_bp)
 
+    from . import health
+
+    health.init_app(app)  # /healthz: database, migrations, Redis
+
     from .grades import jobs as grade_jobs
 
     grade_jobs.worker_mode(app)  # an unknown GRADE_WORKER stops the start, not a request
