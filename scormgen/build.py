@@ -8,6 +8,8 @@ limits: ``scormgen.package.scorm.checks``; the Common Cartridge's QTI profile:
 validated against the format's schemas (``scormgen.package.scorm.packages``,
 ``scormgen.package.cartridge.packages``), and only then write them all
 (``scormgen.package.archive``), each atomically: a failed build writes nothing.
+Last, the packages an earlier build wrote that no session corresponds to any more
+are removed, and only those (``scormgen.package.written``).
 
 Formats: ``scorm`` (the course package and one per session) and ``cc`` (one
 IMS Common Cartridge 1.1, ``<course-id>.imscc``, whose LTI links need the tool's URL).
@@ -30,6 +32,7 @@ from scormgen.package.cartridge.lti import ToolUrlError, check_tool_url
 from scormgen.package.cartridge.packages import (
     CartridgeOptions,
     RenderWeb,
+    cartridge_name,
     cartridge_package,
     check_cartridge,
 )
@@ -40,6 +43,7 @@ from scormgen.package.scorm.packages import (
     scorm_packages,
     session_package_name,
 )
+from scormgen.package.written import remove_stale
 
 __all__ = [
     "FORMATS",
@@ -75,6 +79,8 @@ class BuildResult:
     course: Course
     packages: tuple[PackageResult, ...]
     diagnostics: Diagnostics  # warnings only: a build with errors raises AuthoringError
+    #: Packages an earlier build wrote that no session corresponds to any more, now removed.
+    removed: tuple[Path, ...] = ()
 
 
 def _default_render() -> Render:
@@ -236,13 +242,29 @@ def build(
         report(next(steps), total, package.path.name)
 
     # Start writing files now that every package is built and valid.
-    write_atomically({result.path: data for result, data in results})
+    written = {result.path: data for result, data in results}
+    write_atomically(written)
+    removed = remove_stale(output, written, expected_packages(course, output))
     report(total, total, "written")
     return BuildResult(
         course=course,
         packages=tuple(result for result, _ in results),
         diagnostics=diagnostics,
+        removed=tuple(removed),
     )
+
+
+def expected_packages(course: Course, output: Path) -> list[Path]:
+    """Every package a build of the whole course writes, in every format.
+
+    What an earlier build wrote and is not among them corresponds to no session
+    any more (a renamed or deleted one, or an old course id): ``remove_stale`` removes it.
+    """
+    return [
+        output / f"{course.id}.zip",
+        *(output / "sessions" / session_package_name(s) for s in course.sessions),
+        output / cartridge_name(course),
+    ]
 
 
 def _result(

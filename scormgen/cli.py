@@ -192,6 +192,8 @@ def build(
         except BuildError as error:
             raise click.ClickException(str(error)) from None
     report(result.diagnostics)
+    for path in result.removed:
+        click.echo(f"Removed {path}: no session corresponds to it any more", err=True)
     scorm = [p for p in result.packages if p.format == "scorm"]
     rows = [("package", "SCOs", "interactions", "size")] + [
         (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in scorm

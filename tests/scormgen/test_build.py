@@ -17,6 +17,7 @@ from scormgen.diagnostics import AuthoringError
 from scormgen.package.scorm import packages as scorm_packages
 from scormgen.package.scorm.validate import validate_package
 from scormgen.package.scorm.xsd import ADLCP_NS, IMSCP_NS, SCHEMA_FILES, validate_manifest
+from scormgen.package.written import RECORD, read_record
 from tests.scormgen.conftest import fake_build, fake_render, short_suspend_data
 from tests.scormgen.content_fixture import SESSION_MD, write_course
 from tests.scormgen.paths import CONTENT
@@ -137,8 +138,92 @@ def test_a_content_error_writes_nothing_and_keeps_the_previous_packages(tmp_path
     with pytest.raises(AuthoringError):
         fake_build(content, tmp_path / "dist")
     assert digests(tmp_path / "dist") == before
-    assert sorted(p.name for p in (tmp_path / "dist").rglob("*") if p.is_file()) == sorted(
-        Path(name).name for name in before
+    assert sorted(
+        p.name for p in (tmp_path / "dist").rglob("*") if p.is_file() and p.name != RECORD
+    ) == sorted(Path(name).name for name in before)
+
+
+def rename_second_session(content: Path, new_id: str) -> None:
+    old = content / "sessions" / "02-second-session.md"
+    old.rename(content / "sessions" / f"02-{new_id}.md")
+    renamed = content / "sessions" / f"02-{new_id}.md"
+    renamed.write_text(
+        renamed.read_text(encoding="utf-8").replace("id: second-session", f"id: {new_id}"),
+        encoding="utf-8",
+    )
+
+
+def test_a_renamed_session_s_old_package_is_removed_and_an_unrelated_file_kept(tmp_path):
+    content = mini_course(tmp_path)
+    dist = tmp_path / "dist"
+    fake_build(content, dist)
+    notes = dist / "notes.txt"
+    notes.write_text("upload checklist", encoding="utf-8")
+    ours_by_name_only = dist / "sessions" / "03-someone-elses.zip"
+    ours_by_name_only.write_bytes(b"PK not ours")
+    rename_second_session(content, "second-look")
+
+    result = fake_build(content, dist)
+
+    assert sorted(digests(dist)) == [
+        "mini-course.zip",
+        "sessions/01-what-is-recovery.zip",
+        "sessions/02-second-look.zip",
+        "sessions/03-someone-elses.zip",
+    ]
+    assert result.removed == (dist / "sessions" / "02-second-session.zip",)
+    assert notes.read_text(encoding="utf-8") == "upload checklist"
+    assert ours_by_name_only.read_bytes() == b"PK not ours"
+    assert sorted(read_record(dist)) == [
+        "mini-course.zip",
+        "sessions/01-what-is-recovery.zip",
+        "sessions/02-second-look.zip",
+    ]
+
+
+def test_a_stale_package_changed_since_the_build_is_not_ours_to_remove(tmp_path):
+    content = mini_course(tmp_path)
+    dist = tmp_path / "dist"
+    fake_build(content, dist)
+    old = dist / "sessions" / "02-second-session.zip"
+    old.write_bytes(b"replaced by hand")
+    rename_second_session(content, "second-look")
+    assert fake_build(content, dist).removed == ()
+    assert old.read_bytes() == b"replaced by hand"
+    assert "sessions/02-second-session.zip" not in read_record(dist)
+
+
+def test_a_session_build_keeps_the_other_sessions_packages(tmp_path):
+    content = mini_course(tmp_path)
+    dist = tmp_path / "dist"
+    fake_build(content, dist)
+    assert fake_build(content, dist, sessions=["second-session"]).removed == ()
+    assert "sessions/01-what-is-recovery.zip" in digests(dist)
+    assert "sessions/01-what-is-recovery.zip" in read_record(dist)
+
+
+def test_a_failed_build_removes_nothing(tmp_path):
+    content = mini_course(tmp_path)
+    dist = tmp_path / "dist"
+    fake_build(content, dist)
+    rename_second_session(content, "second-look")
+    session = content / "sessions" / "01-what-is-recovery.md"
+    session.write_text(SESSION_MD.replace("correct: a", "correct: z"), encoding="utf-8")
+    with pytest.raises(AuthoringError):
+        fake_build(content, dist)
+    assert "sessions/02-second-session.zip" in digests(dist)
+
+
+def test_cli_build_says_which_stale_packages_it_removed(tmp_path, fake_stages):
+    content = mini_course(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(content), "-o", "dist"]).exit_code == 0
+    rename_second_session(content, "second-look")
+    result = runner.invoke(main, ["build", str(content), "-o", "dist"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Removed dist/sessions/02-second-session.zip: no session corresponds to it any more"
+        in result.output
     )
 
 
