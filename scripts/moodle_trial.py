@@ -120,8 +120,13 @@ class Trial:
         return context
 
     def login(self, who: str, **kwargs):
+        known = who in self.contexts
         context = self.person(who, **kwargs)
         page = context.pages[0] if context.pages else context.new_page()
+        if known:
+            page.goto(f"{MOODLE}/my/")
+            if "login/index.php" not in page.url:
+                return page  # still logged in
         for attempt_number in range(6):
             # the lab Moodle often answers a fresh browser's first logins with "Invalid login"
             page.wait_for_timeout(700 * attempt_number)
@@ -283,7 +288,9 @@ def tool_type_id(page, cid: int) -> int:
     return int(row.locator("[data-action='showinactivitychooser-toggle']").get_attribute("data-id"))
 
 
-def add_deep_linked(page, state: dict, name: str, activity_value: str, label: str) -> None:
+def add_deep_linked(
+    page, state: dict, name: str, activity_value: str, label: str, accept_grades: bool = False
+) -> None:
     """modedit → Select content → choose one activity in the tool → Save and return."""
     cid, typeid = state["course"], state["typeid"]
     page.goto(
@@ -303,6 +310,10 @@ def add_deep_linked(page, state: dict, name: str, activity_value: str, label: st
     chosen = page.input_value("#id_name")
     step(f"teacher.{label}.deep-link-returned", "ok", f"Moodle filled the name {chosen!r}")
     page.fill("#id_name", name)
+    if accept_grades and page.locator("#id_instructorchoiceacceptgrades").count():
+        page.locator(".collapseexpand").first.click()  # "Expand all": the Grade section
+        page.wait_for_timeout(500)
+        page.locator("#id_instructorchoiceacceptgrades").check()
     grade_fields = {
         sel: page.locator(sel).count()
         for sel in (
@@ -811,6 +822,43 @@ def phase_grading(
         step("teacher.roster-grades", "NOTE", f"{rows} [{path}]")
 
 
+def phase_graded_link(trial: Trial, state: dict) -> None:
+    """A discussion placed with Moodle's "Accept grades from the tool" ticked, then graded."""
+    page = trial.login("pteacher1")
+    with attempt("graded.add", page):
+        if "graded" not in state:
+            add_deep_linked(
+                page,
+                state,
+                "Trial: graded discussion",
+                "scenario:scenario-bob-loan",
+                "graded",
+                True,
+            )
+            save_state(state)
+        page.goto(f"{MOODLE}/course/modedit.php?update={state['graded']}")
+        step(
+            "graded.add",
+            "ok",
+            f"Accept grades ticked: {page.locator('#id_instructorchoiceacceptgrades').is_checked()}",
+        )
+    phase_grading(trial, state, "participation", "1", "graded")
+    learner = trial.login("pstudent1")
+    with attempt("graded.post", learner):
+        frame = open_activity(learner, state["graded"], "The situation")
+        frame.fill("#composer-body", "pstudent1 posts in the graded discussion.")
+        post = frame.get_by_role("button", name="Post", exact=True)
+        frame = frame_after(learner, post.click)
+        step("graded.post", "ok" if "graded discussion" in visible_text(frame) else "FAIL", "")
+        learner.wait_for_timeout(6000)
+        frame = open_activity(learner, state["graded"])
+        learner.wait_for_timeout(1500)
+        frame = tool_frame(learner)
+        text = visible_text(frame)
+        path = shot(learner, "45-graded-relaunch")
+        step("graded.relaunch", "FAIL" if "refused" in text else "ok", f"{text[:200]!r} [{path}]")
+
+
 def phase_gradebook(trial: Trial, state: dict) -> None:
     page = trial.login("pteacher1")
     with attempt("moodle.gradebook", page):
@@ -1074,6 +1122,7 @@ PHASES = {
     "grading": phase_grading,
     "post_again": phase_post_again,
     "gradebook": phase_gradebook,
+    "graded_link": phase_graded_link,
     "blocked": phase_blocked,
     "expiry": phase_expiry,
     "asleep": phase_asleep,
