@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
+from collections.abc import Callable
 
 import click
 
@@ -241,8 +243,6 @@ def validate(packages: tuple[str, ...], strict: bool) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a web browser.")
 def preview(package: str, port: int, open_browser: bool) -> None:
     """Play PACKAGE's SCOs on localhost in a minimal LMS frame, with the data model beside them."""
-    import time
-
     from scormgen.package.scorm.preview import PreviewError, start_preview
 
     try:
@@ -251,6 +251,16 @@ def preview(package: str, port: int, open_browser: bool) -> None:
         raise click.ClickException(str(error)) from None
     address = f"http://127.0.0.1:{server.server_address[1]}/"
     click.echo(f"Previewing {package} ({len(scos)} SCOs) at {address}  (Ctrl-C to stop)")
+
+    def close() -> None:
+        server.shutdown()
+        server.server_close()
+
+    serve_until_interrupted(address, open_browser, close)
+
+
+def serve_until_interrupted(address: str, open_browser: bool, close: Callable[[], None]) -> None:
+    """Open ``address`` if asked, then wait for Ctrl-C and ``close()`` the server."""
     if open_browser:
         click.launch(address)
     try:
@@ -259,5 +269,21 @@ def preview(package: str, port: int, open_browser: bool) -> None:
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
-        server.shutdown()
-        server.server_close()
+        close()
+
+
+@main.command()
+@content_argument
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+def serve(content_dir: str, port: int, open_browser: bool) -> None:
+    """Show CONTENT_DIR (default: content) session by session in preview's LMS frame, on
+    localhost, rebuilt on every save; errors and SCORM budgets are shown in the page."""
+    from scormgen.serve import start_serve
+
+    try:
+        serving = start_serve(content_dir, port=port, echo=lambda line: click.echo(line, err=True))
+    except OSError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Serving {content_dir} at {serving.address}  (Ctrl-C to stop)")
+    serve_until_interrupted(serving.address, open_browser, serving.close)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from scormgen.diagnostics import Diagnostics
 from scormgen.model import Course, Question, Reflection, Session
@@ -25,6 +26,11 @@ SUSPEND_DATA_LIMIT = 4096
 # runtimes test it as printable ASCII without space (Moodle's scorm_12.js:
 # [\u0021-\u007E]{0,255}); an empty id cannot name an interaction.
 CMI_IDENTIFIER = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+#: CMIIdentifier's maximum length (SCORM 1.2 RTE 3.4.2).
+INTERACTION_ID_LIMIT = 255
+#: A budget at or above this share of its limit is shown with a warning (``scormgen serve``).
+BUDGET_WARNING_SHARE = 0.8
 
 SuspendLength = Callable[[Course, Session], int]
 
@@ -88,3 +94,42 @@ def check_course(
         check_mastery_score(session, diagnostics)
         check_suspend_data(course, session, suspend_length, diagnostics)
     return diagnostics
+
+
+@dataclass(frozen=True)
+class SessionBudget:
+    """How much of SCORM 1.2's room a session uses, for an author to see while writing."""
+
+    session_id: str
+    title: str
+    interactions: int  # questions and reflections, each a cmi.interactions.n
+    suspend_data: int  # worst case, characters, against SUSPEND_DATA_LIMIT
+    longest_id: str  # the longest interaction id, against INTERACTION_ID_LIMIT
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One sentence per limit reached or close (``BUDGET_WARNING_SHARE``)."""
+        found = []
+        for what, used, limit in (
+            ("suspend_data", self.suspend_data, SUSPEND_DATA_LIMIT),
+            ("interaction id", len(self.longest_id), INTERACTION_ID_LIMIT),
+        ):
+            if used > limit:
+                found.append(f"{what}: {used} of {limit} characters, over the limit")
+            elif used >= BUDGET_WARNING_SHARE * limit:
+                found.append(f"{what}: {used} of {limit} characters, close to the limit")
+        return tuple(found)
+
+
+def session_budget(
+    course: Course, session: Session, suspend_length: SuspendLength
+) -> SessionBudget:
+    """The session's budget, measured as ``check_course`` measures it."""
+    ids = [interaction_id for interaction_id, _ in interaction_ids(session)]
+    return SessionBudget(
+        session_id=session.id,
+        title=session.title,
+        interactions=len(ids),
+        suspend_data=suspend_length(course, session),
+        longest_id=max(ids, key=len, default=""),
+    )

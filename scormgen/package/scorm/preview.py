@@ -12,6 +12,7 @@ hands the SCO what an LMS would on the next visit (Moodle's rule: entry
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import posixpath
 import threading
@@ -19,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -249,14 +251,16 @@ PREVIEW_JS = """
     return api;
   }
 
-  function launch(index, resume) {
+  function launch(index, resume, beforeLaunch) {
     var sco = scos[index];
     if (current !== null && window.API) { stored[current] = snapshot(); }
     frame.src = 'about:blank';
     window.setTimeout(function () {
       if (current !== null && window.API) { stored[current] = snapshot(); }
+      if (beforeLaunch) { stored = {}; beforeLaunch(); }
       current = index;
       calls = [];
+      window.history.replaceState(null, '', '#sco=' + encodeURIComponent(sco.id));
       window.API = makeApi(sco, resume ? stored[index] : null);
       frame.src = '/pkg/' + sco.launch;
       render();
@@ -268,50 +272,100 @@ PREVIEW_JS = """
   document.getElementById('reset').addEventListener('click', function () {
     delete stored[current]; launch(current, false);
   });
-  launch(0, false);
+  /* The SCO in the address (#sco=<id>) is the one a reload comes back to. */
+  var wanted = /^#sco=(.+)$/.exec(window.location.hash);
+  var first = 0;
+  scos.forEach(function (sco, i) { if (wanted && sco.id === decodeURIComponent(wanted[1])) { first = i; } });
+  select.value = String(first);
+  /* For pages that extend the preview (scormgen serve): relaunch, start afresh, find the frame. */
+  window.scormgenPreview = {
+    frame: frame,
+    current: function () { return current === null ? null : scos[current]; },
+    relaunch: function () { if (current !== null) { launch(current, true); } },
+    /* Once the SCO on show has unloaded (and written what it writes then): forget every
+       SCO's data, call beforeLaunch, and start the SCO afresh. */
+    forgetEveryone: function (beforeLaunch) {
+      if (current !== null) { launch(current, false, beforeLaunch || function () {}); }
+    }
+  };
+  if (scos.length) { launch(first, false); }
 }());
 """
 
 
-def make_handler(files: dict[str, bytes], scos: list[PreviewSco]):
-    import json
+def api_script() -> bytes:
+    """The SCORM 1.2 API the frame offers: scorm-again's when installed, else the stand-in."""
+    return SCORM_AGAIN.read_bytes() if SCORM_AGAIN.is_file() else FALLBACK_API.encode()
 
-    api_js = SCORM_AGAIN.read_bytes() if SCORM_AGAIN.is_file() else FALLBACK_API.encode()
+
+def preview_script(scos: list[PreviewSco]) -> bytes:
+    """The frame's script for these SCOs (JSON with '<' escaped: safe in a script)."""
     sco_json = json.dumps(
-        [{"title": s.title, "launch": s.launch, "mastery": s.mastery_score} for s in scos]
+        [
+            {"id": s.identifier, "title": s.title, "launch": s.launch, "mastery": s.mastery_score}
+            for s in scos
+        ]
     ).replace("<", "\\u003c")
-    preview_js = PREVIEW_JS.replace("SCOS", sco_json, 1).encode()
+    return PREVIEW_JS.replace("SCOS", sco_json, 1).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002 - the base class's name
-            pass
 
-        def send(self, body: bytes, content_type: str, status: int = 200) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
+class PreviewHandler(BaseHTTPRequestHandler):
+    """The minimal LMS frame over HTTP: the page, the API, and a package's files under /pkg/.
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            path = self.path.split("?", 1)[0].split("#", 1)[0]
-            if path in ("/", "/index.html"):
-                return self.send(PREVIEW_PAGE.encode(), "text/html; charset=utf-8")
-            if path == "/_lms/api.js":
-                return self.send(api_js, "text/javascript; charset=utf-8")
-            if path == "/_lms/preview.js":
-                return self.send(preview_js, "text/javascript; charset=utf-8")
-            if path.startswith("/pkg/"):
-                from urllib.parse import unquote
+    Subclasses say which package (``package()``), may add scripts to the page
+    (``extra_scripts``) and answer more paths (``route()``): ``scormgen serve`` does.
+    """
 
-                name = posixpath.normpath(unquote(path[len("/pkg/") :]))
-                if name in files:
-                    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-                    if kind.startswith("text/") or kind.endswith(("javascript", "xml")):
-                        kind += "; charset=utf-8"
-                    return self.send(files[name], kind)
-            return self.send(b"not found", "text/plain; charset=utf-8", 404)
+    extra_scripts: tuple[str, ...] = ()
+
+    def package(self) -> tuple[dict[str, bytes], list[PreviewSco]]:
+        raise NotImplementedError
+
+    def route(self, path: str) -> bool:
+        """Answer ``path`` if it is one of the subclass's; return whether it did."""
+        return False
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+    def send(self, body: bytes, content_type: str, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def page(self) -> bytes:
+        # Only our own fixed paths go into the page, never author or learner text.
+        tags = "".join(f'<script src="{src}"></script>\n' for src in self.extra_scripts)
+        return PREVIEW_PAGE.replace("</body>", tags + "</body>", 1).encode()
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path in ("/", "/index.html"):
+            return self.send(self.page(), "text/html; charset=utf-8")
+        if path == "/_lms/api.js":
+            return self.send(api_script(), "text/javascript; charset=utf-8")
+        if path == "/_lms/preview.js":
+            return self.send(preview_script(self.package()[1]), "text/javascript; charset=utf-8")
+        if path.startswith("/pkg/"):
+            files = self.package()[0]
+            name = posixpath.normpath(unquote(path[len("/pkg/") :]))
+            if name in files:
+                kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                if kind.startswith("text/") or kind.endswith(("javascript", "xml")):
+                    kind += "; charset=utf-8"
+                return self.send(files[name], kind)
+        if self.route(path):
+            return None
+        return self.send(b"not found", "text/plain; charset=utf-8", 404)
+
+
+def make_handler(files: dict[str, bytes], scos: list[PreviewSco]) -> type[PreviewHandler]:
+    class Handler(PreviewHandler):
+        def package(self) -> tuple[dict[str, bytes], list[PreviewSco]]:
+            return files, scos
 
     return Handler
 

@@ -1,0 +1,123 @@
+"""``scormgen serve``: the course built in memory on each save, errors and budgets for the page."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from jinja2 import TemplateSyntaxError
+
+from scormgen.build import build, cartridge_options
+from scormgen.package.scorm.checks import SessionBudget
+from scormgen.serve import server as serve_module
+from scormgen.serve.server import Build, LiveCourse, compile_course, start_serve
+from tests.scormgen.content_fixture import SESSION_MD, write_course
+from tests.scormgen.paths import CONTENT
+
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
+
+#: What only the live-reload channel has; no built package may contain any of them.
+LIVE_RELOAD_MARKERS = (b"/_serve/", b"EventSource", b"live.js", b"scormgen-serve")
+SESSION = Path("content/sessions/01-what-is-recovery.md")
+BROKEN_YAML = SESSION_MD.replace("title: What is Recovery?", "title: [What is Recovery?")
+
+
+def wait_until(condition, seconds: float = 5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_serve_builds_the_course_in_memory_with_each_session_s_budget(tmp_path):
+    build_ = compile_course(write_course(tmp_path), Build())
+    assert build_.errors == []
+    assert [sco.identifier for sco in build_.scos] == ["what-is-recovery"]
+    assert build_.scos[0].launch in build_.files
+    [budget] = build_.budgets
+    assert budget.interactions == 2
+    assert budget.longest_id == "recovery-thoughts"
+    assert 0 < budget.suspend_data < 4096
+    assert budget.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("suspend_data", "longest_id", "warning"),
+    [
+        (3300, "q1", "suspend_data: 3300 of 4096 characters, close to the limit"),
+        (4100, "q1", "suspend_data: 4100 of 4096 characters, over the limit"),
+        (100, "q" * 210, "interaction id: 210 of 255 characters, close to the limit"),
+    ],
+)
+def test_a_budget_warns_as_a_limit_gets_close(suspend_data, longest_id, warning):
+    budget = SessionBudget("s", "S", 1, suspend_data, longest_id)
+    assert budget.warnings == (warning,)
+
+
+def test_an_authoring_error_keeps_the_last_good_pages_and_names_file_and_line(tmp_path):
+    lines: list[str] = []
+    live = LiveCourse(write_course(tmp_path), lines.append)
+    good = live.rebuild()
+    SESSION.write_text(BROKEN_YAML, encoding="utf-8")
+    broken = live.rebuild()
+    assert broken.version == good.version + 1
+    assert broken.files == good.files
+    assert [str(d).split(": error: ")[0] for d in broken.errors] == [f"{SESSION}:3"]
+    assert live.state()["errors"] == [str(d) for d in broken.errors]
+    assert str(broken.errors[0]) in lines
+    SESSION.write_text(SESSION_MD.replace("Some prose", "New prose"), encoding="utf-8")
+    fixed = live.rebuild()
+    assert fixed.errors == []
+    assert b"New prose" in fixed.files[fixed.scos[0].launch]
+    assert lines[-1].endswith("(errors fixed)")
+
+
+def test_a_template_error_is_shown_at_the_template_s_line(tmp_path, monkeypatch):
+    def broken_template(*args, **kwargs):
+        raise TemplateSyntaxError("unexpected '}'", 7, "page.html.j2", "templates/sco/page.html.j2")
+
+    monkeypatch.setattr(serve_module, "render_package_files", broken_template)
+    [error] = compile_course(write_course(tmp_path), Build()).errors
+    assert str(error) == ("templates/sco/page.html.j2:7: error: unexpected '}' [render.template]")
+
+
+def get(address: str) -> bytes:
+    with urllib.request.urlopen(address, timeout=5) as response:
+        return response.read()
+
+
+def test_serve_answers_on_loopback_and_rebuilds_on_save(tmp_path):
+    serving = start_serve(write_course(tmp_path), echo=lambda line: None)
+    try:
+        assert serving.server.server_address[0] == "127.0.0.1"
+        page = get(serving.address).decode()
+        assert '<script src="/_serve/live.js"></script>' in page
+        state = json.loads(get(serving.address + "_serve/state.json"))
+        launch = state["scos"][0][2]
+        assert get(serving.address + "pkg/" + launch) == serving.live.build.files[launch]
+        SESSION.write_text(SESSION_MD.replace("Some prose", "Saved prose"), encoding="utf-8")
+        wait_until(lambda: b"Saved prose" in get(serving.address + "pkg/" + launch))
+        with urllib.request.urlopen(serving.address + "_serve/events?since=0", timeout=5) as events:
+            assert events.readline() == b"retry: 500\n"
+            events.readline()
+            assert events.readline() == b"event: change\n"
+    finally:
+        serving.close()
+
+
+def test_no_built_package_carries_the_live_reload_channel(tmp_path):
+    options = cartridge_options("https://tool.example.edu", None)
+    result = build(CONTENT, tmp_path / "dist", formats=("scorm", "cc"), cartridge=options)
+    assert {p.format for p in result.packages} == {"scorm", "cc"}
+    for package in result.packages:
+        with zipfile.ZipFile(package.path) as archive:
+            for name in archive.namelist():
+                data = archive.read(name)
+                found = [m for m in LIVE_RELOAD_MARKERS if m in data]
+                assert found == [], f"{package.path.name}:{name} has {found}"
