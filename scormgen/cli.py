@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -138,6 +139,12 @@ def _size(size: int) -> str:
     help="Canvas only: the ID of the tool's LTI 1.3 developer key in that Canvas, written "
     "into each LTI link so that Canvas binds the imported links to it.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Build, then build again on every save under CONTENT_DIR and the templates "
+    "(for testing on a staging LMS); Ctrl-C to stop.",
+)
 @strict_option
 @release_option
 def build(
@@ -149,6 +156,7 @@ def build(
     formats: tuple[str, ...],
     tool_url: str | None,
     canvas_client_id: str | None,
+    watch: bool,
     strict: bool,
     release: bool,
 ) -> None:
@@ -163,56 +171,77 @@ def build(
     except BuildError as error:
         raise click.ClickException(str(error)) from None
 
-    with contextlib.ExitStack() as stack:
-        bars: list = []
+    def build_once() -> None:
+        with contextlib.ExitStack() as stack:
+            bars: list = []
 
-        def progress(done: int, total: int, label: str) -> None:
-            if not bars:
-                bars.append(
-                    stack.enter_context(
-                        click.progressbar(length=total, label="Building", file=sys.stderr)
+            def progress(done: int, total: int, label: str) -> None:
+                if not bars:
+                    bars.append(
+                        stack.enter_context(
+                            click.progressbar(length=total, label="Building", file=sys.stderr)
+                        )
                     )
-                )
-            bars[0].label = f"Building {label}"
-            bars[0].update(done - bars[0].pos)
+                bars[0].label = f"Building {label}"
+                bars[0].update(done - bars[0].pos)
 
-        try:
-            result = build_packages(
-                content_dir,
-                output_dir,
-                sessions=sessions or None,
-                mastery_score=mastery_score,
-                title=title,
-                strict=strict,
-                release=release,
-                progress=progress,
-                formats=formats,
-                cartridge=cartridge,
+            try:
+                result = build_packages(
+                    content_dir,
+                    output_dir,
+                    sessions=sessions or None,
+                    mastery_score=mastery_score,
+                    title=title,
+                    strict=strict,
+                    release=release,
+                    progress=progress,
+                    formats=formats,
+                    cartridge=cartridge,
+                )
+            except AuthoringError as error:
+                raise ContentError(error.diagnostics) from None
+            except BuildError as error:
+                raise click.ClickException(str(error)) from None
+        report(result.diagnostics)
+        for path in result.removed:
+            click.echo(f"Removed {path}: no session corresponds to it any more", err=True)
+        scorm = [p for p in result.packages if p.format == "scorm"]
+        rows = [("package", "SCOs", "interactions", "size")] + [
+            (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in scorm
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for number, row in enumerate(rows if scorm else ()):
+            click.echo(
+                f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
+                f"{row[3]:>{widths[3]}}"
             )
-        except AuthoringError as error:
-            raise ContentError(error.diagnostics) from None
-        except BuildError as error:
-            raise click.ClickException(str(error)) from None
-    report(result.diagnostics)
-    for path in result.removed:
-        click.echo(f"Removed {path}: no session corresponds to it any more", err=True)
-    scorm = [p for p in result.packages if p.format == "scorm"]
-    rows = [("package", "SCOs", "interactions", "size")] + [
-        (str(p.path), str(p.scos), str(p.interactions), _size(p.size)) for p in scorm
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for number, row in enumerate(rows if scorm else ()):
-        click.echo(
-            f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
-            f"{row[3]:>{widths[3]}}"
-        )
-        if number == 0:
-            click.echo("  ".join("-" * width for width in widths))
-    for package in result.packages:
-        if package.format == "cc":
-            click.echo(f"{package.path}: {package.contents}, {_size(package.size)}")
-    if summary := drafts_summary(result.course):
-        click.echo(summary, err=True)
+            if number == 0:
+                click.echo("  ".join("-" * width for width in widths))
+        for package in result.packages:
+            if package.format == "cc":
+                click.echo(f"{package.path}: {package.contents}, {_size(package.size)}")
+        if summary := drafts_summary(result.course):
+            click.echo(summary, err=True)
+
+    if not watch:
+        return build_once()
+    from scormgen.serve.watch import snapshot, source_roots
+    from scormgen.serve.watch import watch as watch_files
+
+    def rebuild() -> None:
+        try:
+            build_once()
+        except click.ClickException as error:
+            error.show()  # an authoring mistake does not stop the watch: fix it and save
+        click.echo(f"Watching {content_dir} for changes (Ctrl-C to stop)", err=True)
+
+    roots = source_roots(content_dir)
+    try:
+        before = snapshot(roots)
+        rebuild()
+        watch_files(roots, rebuild, threading.Event(), since=before)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 @main.command()

@@ -45,8 +45,8 @@ from scormgen.package.scorm.checks import (
 from scormgen.package.scorm.preview import PreviewHandler, PreviewSco
 from scormgen.package.scorm.suspend import worst_case_suspend_data_length
 from scormgen.render import render_package_files
-from scormgen.render.pages import RUNTIME_DIR, TEMPLATES_DIR
-from scormgen.serve.watch import INTERVAL, watch
+from scormgen.render.pages import TEMPLATES_DIR
+from scormgen.serve.watch import INTERVAL, snapshot, source_roots, watch
 
 #: Seconds between two keep-alive comments on an idle event stream.
 KEEP_ALIVE = 15.0
@@ -426,6 +426,8 @@ def start_serve(
     from http.server import ThreadingHTTPServer
 
     live = LiveCourse(content_dir, echo)
+    roots = source_roots(content_dir)
+    before = snapshot(roots)
     live.rebuild()
     handler = type("Handler", (ServeHandler,), {"live": live})
     # Loopback only, like preview: the pages are unpublished drafts.
@@ -433,10 +435,9 @@ def start_serve(
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
-    roots = [Path(content_dir), TEMPLATES_DIR, RUNTIME_DIR]
     threading.Thread(
         target=watch,
-        args=(roots, live.rebuild, stop, interval or INTERVAL),
+        args=(roots, live.rebuild, stop, interval or INTERVAL, before),
         daemon=True,
     ).start()
     return Serving(server, live, stop)

@@ -19,6 +19,13 @@ INTERVAL = 0.1
 Snapshot = dict[str, tuple[int, int]]
 
 
+def source_roots(content_dir: str | os.PathLike) -> list[Path]:
+    """What a build reads: the content, the page templates and the page runtime."""
+    from scormgen.render.pages import RUNTIME_DIR, TEMPLATES_DIR
+
+    return [Path(content_dir), TEMPLATES_DIR, RUNTIME_DIR]
+
+
 def snapshot(roots: Iterable[Path]) -> Snapshot:
     """Every file under ``roots`` with its (mtime in ns, size); editors' temporary files aside."""
     seen: Snapshot = {}
@@ -42,14 +49,17 @@ def watch(
     on_change: Callable[[], None],
     stop: threading.Event,
     interval: float = INTERVAL,
+    since: Snapshot | None = None,
 ) -> None:
     """Call ``on_change()`` after each save under ``roots`` until ``stop`` is set.
 
-    A change is acted on once the files have stayed the same for one more look, so
+    ``since``: the files as the last build read them (a snapshot taken before it),
+    so that a save during that build is not missed; default, the files now. A
+    change is acted on once the files have stayed the same for one more look, so
     that a save in several writes (or a whole folder copied in) gives one rebuild.
     """
     roots = [Path(root) for root in roots]
-    last = snapshot(roots)
+    last = snapshot(roots) if since is None else since
     while not stop.wait(interval):
         now = snapshot(roots)
         if now == last:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -15,6 +18,7 @@ from scormgen.build import build, cartridge_options
 from scormgen.package.scorm.checks import SessionBudget
 from scormgen.serve import server as serve_module
 from scormgen.serve.server import Build, LiveCourse, compile_course, start_serve
+from scormgen.serve.watch import snapshot, watch
 from tests.scormgen.content_fixture import SESSION_MD, write_course
 from tests.scormgen.paths import CONTENT
 
@@ -121,3 +125,65 @@ def test_no_built_package_carries_the_live_reload_channel(tmp_path):
                 data = archive.read(name)
                 found = [m for m in LIVE_RELOAD_MARKERS if m in data]
                 assert found == [], f"{package.path.name}:{name} has {found}"
+
+
+def scormgen_command(*args: str, stderr) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from scormgen.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_build_watch_rebuilds_the_zips_on_save_and_survives_an_error(tmp_path):
+    write_course(tmp_path)
+    package = tmp_path / "dist" / "sessions" / "01-what-is-recovery.zip"
+    log = tmp_path / "watch.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        process = scormgen_command("build", "content", "-o", "dist", "--watch", stderr=stderr)
+    try:
+        first = wait_until(lambda: package.is_file() and package.read_bytes(), seconds=30)
+        SESSION.write_text(BROKEN_YAML, encoding="utf-8")
+        wait_until(lambda: f"{SESSION}:3: error:" in log.read_text(encoding="utf-8"), 15)
+        assert process.poll() is None
+        assert package.read_bytes() == first
+        SESSION.write_text(SESSION_MD.replace("Some prose", "Watched prose"), encoding="utf-8")
+        wait_until(lambda: package.read_bytes() != first, seconds=15)
+        with zipfile.ZipFile(package) as archive:
+            page = archive.read("sco/01-what-is-recovery/index.html")
+        assert b"Watched prose" in page
+    finally:
+        stop(process)
+
+
+def test_the_serve_command_says_where_it_serves(tmp_path):
+    write_course(tmp_path)
+    process = scormgen_command("serve", "content", "--port", "0", stderr=subprocess.DEVNULL)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Serving content at http://127.0.0.1:")
+        address = line.split(" at ")[1].split()[0]
+        assert b'id="sco-select"' in get(address)
+    finally:
+        stop(process)
+
+
+def test_a_save_during_the_first_build_is_not_missed(tmp_path):
+    content = write_course(tmp_path)
+    before = snapshot([content])
+    SESSION.write_text(SESSION_MD.replace("Some prose", "Early prose"), encoding="utf-8")
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=([content], stop.set, stop, 0.02, before))
+    thread.start()
+    thread.join(timeout=5)
+    assert stop.is_set()
