@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -236,6 +237,12 @@ def build(
         click.echo(f"Watching {content_dir} for changes (Ctrl-C to stop)", err=True)
 
     roots = source_roots(content_dir)
+    output = Path(output_dir).resolve()
+    if any(output.is_relative_to(root.resolve()) for root in roots):
+        raise click.ClickException(
+            f"--watch needs the output folder ({output_dir}) outside {content_dir} and the "
+            "templates: each build would otherwise set off the next"
+        )
     try:
         before = snapshot(roots)
         rebuild()

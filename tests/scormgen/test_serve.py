@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,10 +13,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from jinja2 import TemplateSyntaxError
 
 from scormgen.build import build, cartridge_options
+from scormgen.cli import main
 from scormgen.package.scorm.checks import SessionBudget
+from scormgen.render import pages
 from scormgen.serve import server as serve_module
 from scormgen.serve.server import Build, LiveCourse, compile_course, start_serve
 from scormgen.serve.watch import snapshot, watch
@@ -187,3 +191,32 @@ def test_a_save_during_the_first_build_is_not_missed(tmp_path):
     thread.start()
     thread.join(timeout=5)
     assert stop.is_set()
+
+
+def test_build_watch_refuses_an_output_folder_it_would_watch(tmp_path):
+    content = write_course(tmp_path)
+    result = CliRunner().invoke(main, ["build", str(content), "-o", "content/dist", "--watch"])
+    assert result.exit_code == 1
+    assert "each build would otherwise set off the next" in result.output
+    assert not (content / "dist").exists()
+
+
+def test_a_template_edit_is_rebuilt_like_a_content_edit(tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    shutil.copytree(pages.TEMPLATES_DIR, templates)
+    monkeypatch.setattr(pages, "TEMPLATES_DIR", templates)
+    pages.environment.cache_clear()
+    try:
+        serving = start_serve(write_course(tmp_path), echo=lambda line: None)
+        try:
+            launch = serving.live.build.scos[0].launch
+            page = templates / "page.html.j2"
+            page.write_text(
+                page.read_text(encoding="utf-8").replace("</body>", "<p>Template edit</p></body>"),
+                encoding="utf-8",
+            )
+            wait_until(lambda: b"Template edit" in serving.live.build.files[launch])
+        finally:
+            serving.close()
+    finally:
+        pages.environment.cache_clear()
