@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import db, errors, security, validation
+from . import db, errors, logs, security, validation
 from .cache import make_cache
 from .config import Settings, flask_config
 from .keys import KeyCipher
@@ -45,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(flask_config(settings, app.instance_path))
     if config:
         app.config.update({key: value for key, value in config.items() if key not in known})
+
+    logs.init_app(app)  # first: every later hook's lines carry the request id
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -80,6 +80,9 @@ class Settings:
     GRADE_RETRY_SECONDS: int = 30
     #: Longest wait in seconds between two attempts (a platform's ``Retry-After`` wins).
     GRADE_RETRY_MAX_SECONDS: int = 3600
+    #: ``json`` (one JSON object per line, for a log collector) or ``text`` (for people).
+    #: Default: ``json`` in production, ``text`` elsewhere.
+    LOG_FORMAT: str | None = None
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -160,6 +163,7 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
         "GRADE_RETRY_SECONDS": settings.GRADE_RETRY_SECONDS,
         "GRADE_RETRY_MAX_SECONDS": settings.GRADE_RETRY_MAX_SECONDS,
         "LAUNCH_SESSION_MAX_AGE": settings.LAUNCH_SESSION_MAX_AGE,
+        "LOG_FORMAT": settings.LOG_FORMAT or ("json" if production else "text"),
         "LTI_KEY_ENCRYPTION_KEYS": settings.LTI_KEY_ENCRYPTION_KEYS,
         "LTI_OUTBOUND_ALLOWED_NETWORKS": parse_networks(networks),
         "LTI_TRUSTED_PLATFORM_ORIGINS": settings.LTI_TRUSTED_PLATFORM_ORIGINS.split(),
