@@ -170,6 +170,7 @@ def requires(role: Role) -> Callable:
 # Security headers.
 
 FRAME_POLICY_TTL = 30.0
+CROSS_ORIGIN_PATHS = ("/lti/jwks.json", "/lti/canvas", "/static/logo.svg")
 
 
 class FramePolicy:
@@ -222,7 +223,9 @@ def init_app(app: Flask, policy: FramePolicy) -> None:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Resource-Policy"] = "same-site"
-        if request.path.startswith("/lti/jwks.json") or request.path.startswith("/lti/canvas"):
+        if request.path.startswith(CROSS_ORIGIN_PATHS):
+            # Read by platforms from their own origin: key set, Canvas configuration, and
+            # the logo LMSs show beside the tool's name.
             response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"

@@ -45,14 +45,16 @@ class DiscussionGrading:
         )
         target = discussion.grading_target
         if discussion.grading == PARTICIPATION:
-            if posts > target:
+            if posts > target and self._complete_released(discussion, viewer.user_pk):
                 return  # already complete: nothing changes
+            # Grading may have been turned on after the learner posted: what they have
+            # written already counts, up to the target.
             complete = posts >= target
             self._release(
                 discussion,
                 viewer.user_pk,
                 label,
-                score_given=float(posts),
+                score_given=float(min(posts, target)),
                 activity_progress="Completed" if complete else "InProgress",
                 grading_progress="FullyGraded" if complete else "Pending",
             )
@@ -116,6 +118,15 @@ class DiscussionGrading:
 
     def _link(self, discussion: Discussion) -> ResourceLink:
         return self._session.get(ResourceLink, discussion.resource_link_pk)  # type: ignore[return-value]
+
+    def _complete_released(self, discussion: Discussion, user_pk: int) -> bool:
+        """Whether a complete participation grade already went out for this learner."""
+        status = self._grades.statuses(discussion.resource_link_pk).get(user_pk)
+        return (
+            status is not None
+            and status.score_given is not None
+            and status.score_given >= discussion.grading_target
+        )
 
     def _release(
         self,

@@ -53,8 +53,8 @@ def _object_problem(name: str, value: Any) -> str | None:
 
 
 def _url_problem(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or value == "":
+        return None  # absent (Moodle sends "lineitem": "" once a tool made its own column)
     if not isinstance(value, str) or len(value) > MAX_URL or not ASCII_ID.match(value):
         return f"{name} must be a URL of at most {MAX_URL} ASCII characters"
     return None

@@ -358,8 +358,32 @@ class ToolOIDCLogin(FlaskOIDCLogin):
 
 
 def new_window_url(entry: dict[str, Any]) -> str | None:
+    """Where a browser that kept no state in the frame can start the launch again, top-level."""
     params = entry.get("login_params")
-    return url_for("lti.login", **params) if params else None
+    if not params:
+        return None
+    return moodle_activity_url(params) or url_for("lti.login", **params)
+
+
+def moodle_activity_url(params: dict[str, str]) -> str | None:
+    """Moodle's own launch page for the activity, when the login came from Moodle.
+
+    Moodle's ``lti_message_hint`` is JSON naming the activity (``cmid``) and a one-time
+    launch id that its authorization endpoint has already used up, so repeating the login
+    in a new window ends on "Invalid request". Its ``/mod/lti/launch.php?id=<cmid>`` starts
+    a fresh launch, top-level, where the tool's cookie is first-party.
+    """
+    try:
+        hint = json.loads(params.get("lti_message_hint") or "")
+    except ValueError:
+        return None
+    cmid = hint.get("cmid") if isinstance(hint, dict) else None
+    if isinstance(cmid, bool) or not str(cmid or "").isdigit():
+        return None
+    issuer = params.get("iss") or ""
+    if origin_of(issuer) is None:
+        return None
+    return f"{issuer.rstrip('/')}/mod/lti/launch.php?id={int(cmid)}"
 
 
 class ToolMessageLaunch(FlaskMessageLaunch):

@@ -189,7 +189,7 @@ def launch():
         settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
         page = render_template(
             "lti/deep_link.html",
-            activities=activities.available(),
+            activities=_choices(),
             multiple=(settings or {}).get("accept_multiple") is not False,
             **context,
         )
@@ -225,7 +225,7 @@ def _open_activity(session, identity, token: str):
 
 
 def _choices() -> list[activities.Activity]:
-    """The course's activities a plain link can open: those whose feature is running."""
+    """The course's activities the tool can open: those whose feature is running."""
     return [a for a in activities.available() if targets.handler_for(a.key.split(":", 1)[0])]
 
 
@@ -286,7 +286,7 @@ def _report_unknown_frame_origins(platform, claims) -> None:
 @requires(Role.INSTRUCTOR)
 def deep_link():
     """Answer a deep-linking request with the activities the instructor chose."""
-    known = {activity.key: activity for activity in activities.available()}
+    known = {activity.key: activity for activity in _choices()}
     selected = [known[key] for key in deep_link_choice(request.form, known)]
     lti = services()
     try:

@@ -13,7 +13,10 @@
   // Renew at a third of the lifetime: two chances before the token runs out.
   var interval = Math.max(5, Math.floor(lifetime / 3)) * 1000;
 
+  var expiresAt = Date.now() + lifetime * 1000;
+
   function apply(token, csrf) {
+    expiresAt = Date.now() + lifetime * 1000;
     tokenMeta.setAttribute("content", token);
     csrfMeta.setAttribute("content", csrf);
     document.querySelectorAll('input[name="lti_token"]').forEach(function (input) { input.value = token; });
@@ -21,8 +24,9 @@
     document.dispatchEvent(new CustomEvent("lti-token-renewed", {detail: {token: token, csrf: csrf}}));
   }
 
+  // Resolves true when the page holds a fresh token, false when the session is over.
   function renew() {
-    fetch(renewMeta.getAttribute("content"), {
+    return fetch(renewMeta.getAttribute("content"), {
       method: "POST",
       credentials: "omit",
       headers: {
@@ -35,10 +39,40 @@
       return response.json();
     }).then(function (data) {
       apply(data.token, data.csrf_token);
+      return true;
     }).catch(function () {
       // Offline or session over: keep the current token and try again at the next tick.
+      return false;
     });
   }
+
+  // A page left open past its token's life (a laptop asleep) must not send a form that
+  // can only be refused: what the person wrote would be lost with the page. Renew first;
+  // if the session is over, keep the page and say what to do.
+  function showEnded() {
+    if (document.getElementById("session-ended")) { return; }
+    var notice = document.createElement("div");
+    notice.id = "session-ended";
+    notice.className = "session-ended";
+    notice.setAttribute("role", "alert");
+    notice.textContent = "Your session with this activity has ended, so nothing was sent. " +
+      "What you wrote is still on this page: copy it somewhere safe, then open the activity " +
+      "again from your course.";
+    var main = document.querySelector("main") || document.body;
+    main.insertBefore(notice, main.firstChild);
+    notice.scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.querySelector('input[name="lti_token"]')) { return; }
+    if (Date.now() < expiresAt - 5000) { return; }
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    renew().then(function (fresh) {
+      if (fresh) { form.requestSubmit(submitter); } else { showEnded(); }
+    });
+  }, true);
 
   window.setInterval(renew, interval);
   // A page that was hidden for long (laptop asleep) renews as soon as it is seen again.

@@ -172,3 +172,21 @@ def test_when_the_platform_frame_never_answers_storage_a_new_window_opens_the_ac
         way_out.click()
 
     expect(popup_opened.value.locator("#launch-user")).to_have_text("Lee Learner")
+
+
+def test_a_page_that_outlived_its_session_keeps_the_persons_text_and_says_so(open_page, deployment):
+    from lti_tool.security import read_token, revoke_session
+
+    deployment.app.config["LAUNCH_TOKEN_MAX_AGE"] = 6  # renewal every 5 s
+    page = open_page(BLOCKED)
+    frame = open_activity(page, deployment, user=LEARNER)
+    expect(frame.locator("#launch-user")).to_have_text("Lee Learner")
+    token = frame.locator("nav form input[name=lti_token]").first.input_value()
+    with deployment.app.test_request_context():
+        revoke_session(read_token(token).launch_id)  # as if the 8 hours had passed
+    page.wait_for_timeout(7_000)  # the page's token has expired and cannot be renewed
+
+    frame.get_by_role("button", name="Discussions").click()
+
+    expect(frame.get_by_role("alert")).to_contain_text("nothing was sent")
+    expect(frame.locator("#launch-user")).to_have_text("Lee Learner")  # still the same page

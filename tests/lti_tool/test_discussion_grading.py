@@ -136,3 +136,15 @@ def test_the_roster_comes_from_nrps_and_names_who_never_opened_the_activity(cour
 
     assert "Kim Kaur" in roster  # enrolled, never launched: known only through NRPS
     assert "could not be read" not in roster
+
+
+def test_posts_written_before_grading_was_turned_on_count_toward_participation(course):
+    lee = open_as(course, LEARNER).submit("/posts", body="first, before grading")
+    lee.submit("/posts", body="second, before grading")
+    grade(course, "participation", 1)
+
+    lee.submit("/posts", body="third, now graded")
+    deliver_all(course.app)
+
+    got = [(s["scoreGiven"], s["scoreMaximum"], s["activityProgress"]) for s in scores(course)]
+    assert got == [(1, 1, "Completed")]

@@ -542,3 +542,12 @@ def test_deep_linking_all_four_scenarios_places_four_links_each_its_own_discussi
         assert scenarios[number].title in html.unescape(lee.page)
         discussions.add(lee.discussion)
     assert len(discussions) == 4
+
+
+def test_the_edit_form_opens_with_the_posts_own_text(course):
+    lee = open_as(course, LEARNER).submit("/posts", body="Lee: *clarity* at the outset")
+    (lees,) = lee.post_ids()
+
+    form = lee.submit(f"/posts/{lees}/edit-form")
+
+    assert "Lee: *clarity* at the outset</textarea>" in form.page

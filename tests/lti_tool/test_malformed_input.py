@@ -277,3 +277,18 @@ def test_a_genuine_token_with_a_fuzzed_csrf_is_a_403_not_a_crash(connected, clie
         response = client.post("/discussions/", data={"lti_token": token, "csrf_token": csrf})
         assert response.status_code == 403
     assert post_with_token(client, "/discussions/", token).status_code == 200
+
+
+def test_an_empty_line_item_url_is_read_as_none_as_moodle_sends_it(connected):
+    """Moodle sends ``"lineitem": ""`` once a tool has made the activity's column itself."""
+    ags = {
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitems": connected.platform.url("/ags/course-1/lineitems"),
+        "lineitem": "",
+    }
+
+    response = launch(
+        connected.platform, claims={"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags}
+    )
+
+    assert response.status_code == 200

@@ -293,3 +293,28 @@ def test_an_unknown_page_is_a_404_page_not_a_traceback(client):
     assert response.status_code == 404
     assert "<main" in response.text
     assert "Traceback" not in response.text
+
+
+def test_the_logo_may_be_shown_by_platforms_on_their_own_pages(client):
+    response = client.get("/static/logo.svg")
+
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert client.get("/static/tool.css").headers["Cross-Origin-Resource-Policy"] == "same-site"
+
+
+def test_a_new_window_after_a_moodle_launch_starts_from_moodles_own_activity_page(app):
+    from lti_tool.lti.pylti_glue import new_window_url
+
+    moodle = {
+        "iss": "https://moodle.example.edu/lms",
+        "login_hint": "2",
+        "lti_message_hint": '{"cmid":4,"launchid":"ltilaunch3_123"}',
+        "lti1p3_new_window": "1",
+    }
+    other = {**moodle, "lti_message_hint": "opaque-hint"}
+
+    with app.test_request_context():
+        assert new_window_url({"login_params": moodle}) == (
+            "https://moodle.example.edu/lms/mod/lti/launch.php?id=4"
+        )
+        assert new_window_url({"login_params": other}).startswith("/lti/login?")
