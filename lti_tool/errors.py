@@ -25,11 +25,13 @@ def error_page(
     message: str | None = None,
     title: str | None = None,
     new_window_url: str | None = None,
+    dialog_close: bool = False,
 ):
     body = render_template(
         "error.html",
         status=status,
         new_window_url=new_window_url,
+        dialog_close=dialog_close,
         title=title or ("Not allowed" if status in (401, 403) else "Something is wrong"),
         message=message or MESSAGES.get(status, "The request could not be completed."),
     )

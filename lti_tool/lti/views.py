@@ -392,6 +392,7 @@ def register():
             "This registration link is invalid, expired or already used. "
             "Ask the tool's administrator for a new one (lti-tool register-url).",
             "Registration refused",
+            dialog_close=True,
         )
     registration = services().dynamic_registration(
         openid_configuration, request.args.get("registration_token")
@@ -402,7 +403,7 @@ def register():
         log.info("registration refused: %s", refusal)
         session.rollback()
         release_registration_token(session, request.args["token"])
-        return error_page(refusal.status, str(refusal), "Registration failed")
+        return error_page(refusal.status, str(refusal), "Registration failed", dialog_close=True)
     _invalidate_frame_policy()
     return render_template("lti/registered.html", platform=platform)
 

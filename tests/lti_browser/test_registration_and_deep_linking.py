@@ -63,6 +63,10 @@ def test_a_registration_url_cannot_be_used_twice(open_page, lti_platform, served
     expect(registration.locator(".error-message")).to_be_visible()
     assert len(lti_platform.tools) == 1
     assert_accessible(page.frame(name="registration"), "the refused registration page")
+    # The refusal stays until the administrator has read it, then closes the dialog.
+    expect(page.locator("#status")).not_to_have_text("Registration closed by the tool")
+    registration.get_by_role("button", name="Close and return to the platform").click()
+    expect(page.locator("#status")).to_have_text("Registration closed by the tool")
 
 
 def test_an_instructor_adds_an_activity_through_deep_linking(open_page, deployment):
