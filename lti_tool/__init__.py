@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+
+from scormgen import shipped
 
 from . import db, errors, logs, security, validation
 from .cache import make_cache
@@ -30,8 +31,9 @@ from .registrations import platform_origins
 log = logging.getLogger(__name__)
 
 # All page templates live in the project's top-level templates/ folder, one folder per
-# part: templates/sco (package pages) and templates/lti_tool (this tool's pages).
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "lti_tool"
+# part: templates/sco (package pages) and templates/lti_tool (this tool's pages); an
+# installed wheel carries a copy (scormgen.shipped).
+TEMPLATES_DIR = shipped.path("templates", "lti_tool")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

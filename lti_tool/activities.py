@@ -14,12 +14,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from scormgen import shipped
 from scormgen.load import check_content
 
 log = logging.getLogger(__name__)
 
-#: The course shipped beside the tool, used when COURSE_PATH is not set.
-DEFAULT_COURSE_PATH = Path(__file__).resolve().parent.parent / "content"
+#: The course shipped beside the tool (or in its wheel), used when COURSE_PATH is not set.
+DEFAULT_COURSE_PATH = shipped.path("content")
 
 
 @dataclass(frozen=True)

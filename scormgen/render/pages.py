@@ -33,11 +33,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from scormgen import shipped
 from scormgen.model import Block, Course, Page, Question, Reflection, Session, SupportNotice
 from scormgen.render.files import RenderedFiles, RenderedSco
 from scormgen.render.markdown import render_block, render_inline
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "sco"
+TEMPLATES_DIR = shipped.path("templates", "sco")
 ASSETS = ("assets/sco.js", "assets/sco.css")
 
 # SCORM 1.2 cmi.interactions.n.type vocabulary (RTE 3.4.4): our question kinds map onto it.
