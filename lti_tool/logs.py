@@ -18,9 +18,11 @@ back in the response's ``X-Request-Id`` and is on every line logged during the
 request, so one request's lines can be found together across proxy and tool.
 
 Logging is configured per process (it is global in Python): one handler of ours on
-the root logger, to standard error, replaced when another app is made; the root's
-level and any other handler (gunicorn's, pytest's ``caplog``) are left alone. The
-``lti_tool`` loggers log from INFO; other libraries from the root's level (WARNING).
+the root logger, to standard error, replaced when another app is made; any other
+handler (gunicorn's, pytest's ``caplog``) is left alone. The root's level is lowered to
+INFO (never raised), and the handler writes the tool's lines from INFO and other
+libraries' from WARNING. No logger's own level is set, so ``caplog.set_level`` still
+reaches every ``lti_tool`` logger.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ class RequestIdFilter(logging.Filter):
                 g.get("request_id", "-") if has_request_context() else "-"  # type: ignore[attr-defined]
             )
         return True
+
+
+class ToolInfoOrWarning(logging.Filter):
+    """The tool's lines from INFO; other libraries' (huey, alembic…) from WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] == "lti_tool"
 
 
 class JsonFormatter(logging.Formatter):
@@ -110,15 +119,15 @@ def configure(log_format: str) -> logging.Handler:
     """Send this process's logs to standard error in ``log_format`` (see the module's doc)."""
     handler = StderrHandler()
     handler.setFormatter(formatter(log_format))
+    handler.addFilter(ToolInfoOrWarning())
     handler.addFilter(RequestIdFilter())
     handler.lti_tool = True  # type: ignore[attr-defined]
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "lti_tool", False)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    tool_logger = logging.getLogger("lti_tool")
-    if tool_logger.level == logging.NOTSET:
-        tool_logger.setLevel(logging.INFO)
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
     return handler
 
 

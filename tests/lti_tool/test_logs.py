@@ -125,6 +125,23 @@ def test_an_exception_is_logged_by_type_and_stack_without_its_message(app, json_
     assert MARKER not in err
 
 
+def test_other_libraries_info_lines_are_left_out_and_their_warnings_kept(app, json_logs, capsys):
+    logging.getLogger("huey.consumer").info("Executing a task")
+    logging.getLogger("huey.consumer").warning("a task failed")
+    logging.getLogger("lti_tool.grades").info("grade sweep")
+
+    messages = [line["message"] for line in json_lines(capsys.readouterr().err)]
+    assert messages == ["a task failed", "grade sweep"]
+
+
+def test_caplog_still_sees_the_tools_debug_lines(app, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    logging.getLogger("lti_tool.anything").debug("a detail")
+
+    assert "a detail" in caplog.text
+
+
 def test_successful_health_probes_are_not_logged_at_info(client, json_logs, capsys):
     client.get("/healthz")
 
