@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -107,7 +109,7 @@ def test_each_tool_service_has_every_setting_production_requires(service):
     assert env["PROXY_FIX"] == "1"
     assert env["GRADE_WORKER"] == "external"
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
-    assert env["DATABASE_URL"].endswith("@db:5432/lti_tool")
+    assert env["DATABASE_URL"].endswith("@db:5432/lti_tool?connect_timeout=5")
     assert env["REDIS_URL"].startswith("redis://redis:")
     # The tool's own checks accept it as a production configuration.
     config = flask_config(Settings.from_env(env), "/nonexistent")
@@ -202,6 +204,29 @@ def test_the_image_serves_the_app_with_gunicorn_and_checks_healthz():
     from lti_tool import create_app
 
     assert callable(create_app)
+
+
+def test_the_image_health_check_passes_on_a_healthy_tool_and_fails_on_a_503(serve_wsgi, tmp_path):
+    from lti_tool import create_app, db
+
+    _builder, final = dockerfile_stages()
+    (health,) = instruction(final, "HEALTHCHECK")
+    _python, _c, probe = json.loads(health.split(" CMD ", 1)[1])
+
+    def probe_exit_status(migrated: bool) -> int:
+        database = {"DATABASE_URL": f"sqlite:///{tmp_path / f'{migrated}.sqlite'}"}
+        app = create_app(
+            {"LTI_TOOL_ENV": "testing", "SECRET_KEY": "s", "GRADE_WORKER": "off", **database}
+        )
+        if migrated:
+            with app.app_context():
+                db.upgrade(db.engine())
+        url = serve_wsgi(app).url.replace("localhost", "127.0.0.1")
+        code = probe.replace("http://127.0.0.1:8000", url)
+        return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode
+
+    assert probe_exit_status(migrated=True) == 0
+    assert probe_exit_status(migrated=False) != 0
 
 
 def test_the_image_build_leaves_out_the_checkout_s_clutter():
