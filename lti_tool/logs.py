@@ -64,10 +64,18 @@ class RequestIdFilter(logging.Filter):
 
 
 class ToolInfoOrWarning(logging.Filter):
-    """The tool's lines from INFO; other libraries' (huey, alembic…) from WARNING."""
+    """The tool's lines from INFO; other libraries' (huey, alembic…) from WARNING.
+
+    The development server (``lti-tool serve``, werkzeug) keeps its start-up lines
+    ("Running on http://…") but not its per-request lines, which repeat the access line
+    with the query string (werkzeug's ``WSGIRequestHandler.log``: ``ADDRESS - - [TIME] …``).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] == "lti_tool"
+        top = record.name.split(".", 1)[0]
+        if top == "werkzeug":
+            return " - - [" not in str(record.msg)
+        return record.levelno >= logging.WARNING or top == "lti_tool"
 
 
 class JsonFormatter(logging.Formatter):

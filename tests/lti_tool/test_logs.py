@@ -134,6 +134,16 @@ def test_other_libraries_info_lines_are_left_out_and_their_warnings_kept(app, js
     assert messages == ["a task failed", "grade sweep"]
 
 
+def test_the_development_server_says_where_it_runs_but_logs_no_request_line(app, json_logs, capsys):
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.info(" * Running on %s", "http://127.0.0.1:5000")
+    werkzeug.info('127.0.0.1 - - [30/Nov/2026 03:00:00] "%s" %s %s', f"GET /?q={MARKER}", 200, 1)
+    werkzeug.error("127.0.0.1 - - [30/Nov/2026 03:00:00] code 400, message %s", MARKER)
+
+    messages = [line["message"] for line in json_lines(capsys.readouterr().err)]
+    assert messages == [" * Running on http://127.0.0.1:5000"]
+
+
 def test_caplog_still_sees_the_tools_debug_lines(app, caplog):
     caplog.set_level(logging.DEBUG)
 
