@@ -80,6 +80,13 @@ class Settings:
     GRADE_RETRY_SECONDS: int = 30
     #: Longest wait in seconds between two attempts (a platform's ``Retry-After`` wins).
     GRADE_RETRY_MAX_SECONDS: int = 3600
+    #: Folder of learners' attached files, outside any served folder; default
+    #: ``assignment_files`` in the instance folder. Back it up with the database.
+    ASSIGNMENT_FILES_DIR: str | None = None
+    #: Largest attached file, in bytes.
+    ASSIGNMENT_FILE_MAX_BYTES: int = 10 * 1024 * 1024
+    #: Files a learner may attach to one assignment's draft.
+    ASSIGNMENT_FILES_PER_LEARNER: int = 5
     #: ``json`` (one JSON object per line, for a log collector) or ``text`` (for people).
     #: Default: ``json`` in production, ``text`` elsewhere.
     LOG_FORMAT: str | None = None
@@ -162,6 +169,9 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
         "GRADE_DELIVERY_ATTEMPTS": settings.GRADE_DELIVERY_ATTEMPTS,
         "GRADE_RETRY_SECONDS": settings.GRADE_RETRY_SECONDS,
         "GRADE_RETRY_MAX_SECONDS": settings.GRADE_RETRY_MAX_SECONDS,
+        "ASSIGNMENT_FILES_DIR": settings.ASSIGNMENT_FILES_DIR,
+        "ASSIGNMENT_FILE_MAX_BYTES": settings.ASSIGNMENT_FILE_MAX_BYTES,
+        "ASSIGNMENT_FILES_PER_LEARNER": settings.ASSIGNMENT_FILES_PER_LEARNER,
         "LAUNCH_SESSION_MAX_AGE": settings.LAUNCH_SESSION_MAX_AGE,
         "LOG_FORMAT": settings.LOG_FORMAT or ("json" if production else "text"),
         "LTI_KEY_ENCRYPTION_KEYS": settings.LTI_KEY_ENCRYPTION_KEYS,

@@ -9,8 +9,6 @@ check input, find the launch's own placement and render.
 
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Flask
 
 from ..pages import render_page
@@ -18,16 +16,6 @@ from ..roles import Role
 from ..security import requires
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
-
-#: Settings of this feature (environment variables): name, default, type.
-SETTINGS = (
-    #: Folder of learners' attached files; default ``assignment_files`` in the instance folder.
-    ("ASSIGNMENT_FILES_DIR", None, str),
-    #: Largest attached file, in bytes.
-    ("ASSIGNMENT_FILE_MAX_BYTES", 10 * 1024 * 1024, int),
-    #: Files a learner may attach to one assignment's draft.
-    ("ASSIGNMENT_FILES_PER_LEARNER", 5, int),
-)
 
 
 def init_app(app: Flask) -> None:
@@ -39,12 +27,8 @@ def init_app(app: Flask) -> None:
 
     targets.register(app, "assignment", open_assignment)
     tool_privacy.register(app, "assignments", export=privacy.export, erase=privacy.erase)
-    # Read once at start (not yet in ``lti_tool.config.Settings``, which this feature does
-    # not own): where files are kept, the largest file, and files per learner and placement.
-    for name, default, kind in SETTINGS:
-        if name not in app.config:
-            raw = os.environ.get(name)
-            app.config[name] = kind(raw) if raw else default
+    # Its settings (ASSIGNMENT_FILES_DIR, ASSIGNMENT_FILE_MAX_BYTES,
+    # ASSIGNMENT_FILES_PER_LEARNER) are declared in ``lti_tool.config.Settings``.
 
 
 @bp.route("/", methods=["GET", "POST"])
