@@ -32,7 +32,9 @@ def make_engine(url: str, *, schema: str | None = None, ephemeral: bool = False)
         connect_args["check_same_thread"] = False
     elif schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    # hide_parameters: a database error's message would otherwise quote the statement's
+    # values (a post, an essay) wherever it is logged or shown.
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
