@@ -22,5 +22,5 @@ To start the LTI tool on its embedded SQLite database (instance/lti_tool.sqlite)
     export LTI_TOOL_ENV=development
     .venv/bin/lti-tool db upgrade
     .venv/bin/lti-tool serve            # http://127.0.0.1:5000/
-In production set SECRET_KEY and LTI_TOOL_URL and run gunicorn "lti_tool:create_app()" (README).
+In production set SECRET_KEY, LTI_TOOL_URL and LTI_KEY_ENCRYPTION_KEYS and run gunicorn "lti_tool:create_app()" (README, Running in production).
 TXT
