@@ -1,0 +1,430 @@
+"""Scale-out (issue 10): two tool processes under gunicorn (two workers each) share one
+PostgreSQL schema and one Redis behind a round-robin proxy, so that consecutive requests of
+one learner land on different processes; Redis restarted and PostgreSQL connections dropped
+under them.
+
+The proxy is this module's own: a threaded werkzeug app that sends each request to the next
+backend in turn, headers and body passed through, and records which backend served it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from werkzeug.wrappers import Request, Response
+
+from tests.lti_platform import LEARNER, SECOND_LEARNER, launch
+
+from . import test_assignment_http as assignments
+from . import test_discussion_http as discussions
+from .conftest import POSTGRES_URL, SECRET, Connected, connect
+from .helpers import csrf_token, launch_token
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+START_WITHIN = 60  # seconds for a process (gunicorn, redis-server) to answer
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "trailer"}
+
+
+@pytest.fixture
+def database(postgres_schema: dict[str, str]) -> dict[str, str]:
+    """PostgreSQL only: processes on one host share a server, not a SQLite file."""
+    return postgres_schema
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], bool], what: str, within: float = START_WITHIN) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s: {what}")
+        time.sleep(0.1)
+
+
+# ------------------------------------------------------------------ the proxy
+
+
+@dataclass
+class RoundRobin:
+    """A WSGI app sending each request to the next of ``backends`` (``host:port``)."""
+
+    backends: list[str]
+    served: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, backend
+
+    def __post_init__(self) -> None:
+        self._turn = itertools.cycle(self.backends)
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            backend = next(self._turn)
+            self.served.append((request.method, request.path, backend))
+        headers = {k: v for k, v in request.headers if k.lower() not in HOP_BY_HOP}
+        connection = http.client.HTTPConnection(backend, timeout=60)
+        try:
+            connection.request(
+                request.method, environ["REQUEST_URI"], body=request.get_data(), headers=headers
+            )
+            answer = connection.getresponse()
+            body = answer.read()
+        finally:
+            connection.close()
+        passed = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP]
+        response = Response(body, answer.status)
+        response.headers.clear()
+        response.headers.extend(passed)
+        return response(environ, start_response)
+
+    def backends_of(self, since: int = 0) -> list[str]:
+        return [backend for _method, _path, backend in self.served[since:]]
+
+
+def alternating(backends: list[str]) -> bool:
+    return len(backends) >= 2 and all(a != b for a, b in itertools.pairwise(backends))
+
+
+# ------------------------------------------------------------------ the processes
+
+
+@dataclass
+class Cluster:
+    connected: Connected
+    proxy: RoundRobin
+    application_name: str
+    processes: list[subprocess.Popen]
+
+
+def start_tool(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
+            + ["--graceful-timeout", "3", "lti_tool:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def answers() -> bool:
+        assert process.poll() is None, log.read_text()[-2000:]
+        try:  # a worker still booting may keep the first request waiting
+            return requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+
+    wait_until(answers, f"gunicorn answers on port {port}")
+    return process, f"127.0.0.1:{port}"
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_cluster(app, database, lti_platform, serve_wsgi, files_dir, tmp_path):
+    """``start_cluster(redis_url)`` → two gunicorn tools behind the proxy, registered."""
+    started: list[subprocess.Popen] = []
+
+    def start(redis_url: str) -> Cluster:
+        application_name = "lti_scale_" + uuid.uuid4().hex[:12]
+        env = {
+            **os.environ,
+            "LTI_TOOL_ENV": "testing",
+            "SECRET_KEY": SECRET,
+            "GRADE_WORKER": "off",
+            "DATABASE_URL": f"{database['DATABASE_URL']}?application_name={application_name}",
+            "DATABASE_SCHEMA": database["DATABASE_SCHEMA"],
+            "REDIS_URL": redis_url,
+            "ASSIGNMENT_FILES_DIR": files_dir,
+        }
+        backends = []
+        for number in (1, 2):
+            process, backend = start_tool(env, tmp_path / f"tool-{number}.log")
+            started.append(process)
+            backends.append(backend)
+        proxy = RoundRobin(backends)
+        connected = connect(app, lti_platform, serve_wsgi(proxy, host_name="localhost"))
+        return Cluster(connected, proxy, application_name, started[-2:])
+
+    yield start
+    for process in started:
+        stop(process)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
+    """A Redis of this test's own, never the shared one: ``(url, stop, start)``."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+    running: list[subprocess.Popen] = []
+
+    def start() -> None:
+        running.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+        wait_until(lambda: redis_answers(port), "redis-server answers")
+
+    def stop_it() -> None:
+        stop(running[-1])
+
+    start()
+    yield f"redis://127.0.0.1:{port}/0", stop_it, start
+    for process in running:
+        stop(process)
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def assert_fails_cleanly(response: requests.Response) -> None:
+    """A retryable error page: 503 with Retry-After, no traceback, nothing of the tool's."""
+    assert response.status_code == 503, (response.status_code, response.text[:300])
+    assert response.headers.get("Retry-After", "").isdigit()
+    assert "Traceback" not in response.text and "redis" not in response.text.lower()
+
+
+# ------------------------------------------------------------------ 1. two processes
+
+
+def test_a_launch_a_post_and_a_submission_cross_processes(start_cluster, redis_url):
+    cluster = start_cluster(redis_url)
+    course, proxy = cluster.connected, cluster.proxy
+    discussions.place(course.platform, link="d1")
+    assignments.place(course.platform, link="e1")
+
+    response = launch(course.platform, user=LEARNER, course_id="c1", resource_link_id="d1")
+
+    assert response.status_code == 200, response.text[:500]
+    login, launched = proxy.served
+    assert login[0] in ("GET", "POST") and launched[0] == "POST"
+    assert login[2] != launched[2]  # login on one process, the launch on the other
+
+    mark = len(proxy.served)
+    lee = discussions.open_as(course, LEARNER, link="d1")
+    lee.submit("/posts", body="Lee, across processes")
+    sam = discussions.open_as(course, SECOND_LEARNER, link="d1")
+    sam.submit("/posts", body="Sam, across processes")
+    assert lee.status == sam.status == 200
+    assert "Lee, across processes" in sam.page and "Sam, across processes" in sam.page
+    assert alternating(proxy.backends_of(mark))
+
+    mark = len(proxy.served)
+    essay = assignments.open_as(course, LEARNER, link="e1")
+    assert essay.autosave("A draft from one process").status_code == 200
+    essay.hand_in("The essay, handed in through the other")
+    assert essay.status == 200, essay.page[:500]
+    assert "Version 1 was submitted" in essay.text()
+    again = assignments.open_as(course, LEARNER, link="e1")
+    assert "Your submitted versions" in again.text()
+    assert alternating(proxy.backends_of(mark))
+    assert set(proxy.backends_of()) == set(proxy.backends)
+
+
+# ------------------------------------------------------------------ 2. Redis restarted
+
+
+def test_with_redis_restarted_requests_fail_retryably_then_launches_succeed(
+    start_cluster, private_redis
+):
+    url, stop_redis, start_redis = private_redis
+    cluster = start_cluster(url)
+    course = cluster.connected
+    discussions.place(course.platform)
+    lee = discussions.open_as(course, LEARNER)
+    lee_tokens = {"lti_token": launch_token(lee.page), "csrf_token": csrf_token(lee.page)}
+
+    stop_redis()
+    posts = [
+        requests.post(
+            f"{course.tool.url}/discussions/{lee.discussion}/posts",
+            data={**lee_tokens, "body": "While Redis is away"},
+            timeout=30,
+        )
+        for _ in range(2)  # one on each process
+    ]
+    login = requests.post(
+        course.platform.tool().login_url,
+        data=course.platform.login_initiation_params(
+            user=LEARNER, course_id="c1", resource_link_id="a1"
+        ),
+        allow_redirects=False,
+        timeout=30,
+    )
+    start_redis()
+
+    for answer in [*posts, login]:
+        assert_fails_cleanly(answer)
+    assert alternating(cluster.proxy.backends_of()[-3:])
+    for _ in range(4):  # every worker of both processes, once Redis is back
+        again = discussions.open_as(course, LEARNER)
+    again.submit("/posts", body="Redis is back")
+    assert again.status == 200
+    assert "Redis is back" in again.page and "While Redis is away" not in again.page
+
+
+# ------------------------------------------------------------------ 3. PostgreSQL dropped
+
+
+def terminate_backends(application_name: str) -> int:
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            return len(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND application_name = :name"
+                    ),
+                    {"name": application_name},
+                ).all()
+            )
+    finally:
+        admin.dispose()
+
+
+def test_dropped_database_connections_are_replaced_and_nothing_is_half_written(
+    start_cluster, redis_url
+):
+    cluster = start_cluster(redis_url)
+    course = cluster.connected
+    discussions.place(course.platform)
+    lee = discussions.open_as(course, LEARNER)
+    lee.submit("/posts", body="Before the drop")
+    for _ in range(3):  # every worker holds a pooled connection
+        discussions.open_as(course, SECOND_LEARNER)
+
+    assert terminate_backends(cluster.application_name) >= 2
+
+    sam = discussions.open_as(course, SECOND_LEARNER)
+    sam.submit("/posts", body="After the drop")
+    for _ in range(4):
+        assert discussions.open_as(course, LEARNER).status == 200
+    assert sam.status == 200
+    page = discussions.open_as(course, LEARNER).page
+    assert page.count("Before the drop") == 1 and page.count("After the drop") == 1
+    assert len(discussions.open_as(course, LEARNER).post_ids()) == 2
+
+
+@pytest.mark.parametrize("failure", ["database", "redis"])
+def test_a_service_out_of_reach_is_a_retryable_503_that_quotes_nothing(app, failure):
+    import redis
+    from sqlalchemy.exc import OperationalError
+
+    @app.get("/_test/unavailable")
+    def unavailable():
+        if failure == "database":
+            raise OperationalError("SELECT secret_essay", {}, Exception("server closed"))
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    response = app.test_client().get("/_test/unavailable")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    page = response.get_data(as_text=True)
+    assert "try again" in page
+    assert "secret_essay" not in page and "6379" not in page and "Traceback" not in page
+
+
+def test_a_post_whose_connection_is_dropped_mid_transaction_is_not_half_written(
+    start_cluster, redis_url, database
+):
+    cluster = start_cluster(redis_url)
+    course = cluster.connected
+    discussions.place(course.platform)
+    lee = discussions.open_as(course, LEARNER)
+    form = {"lti_token": launch_token(lee.page), "csrf_token": csrf_token(lee.page)}
+    url = f"{course.tool.url}/discussions/{lee.discussion}/posts"
+    schema = database["DATABASE_SCHEMA"]
+    admin = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    answers: list[requests.Response] = []
+
+    def press_post() -> None:
+        answers.append(requests.post(url, data={**form, "body": "Caught in the drop"}, timeout=60))
+
+    try:
+        with admin.connect() as locker:
+            # The post's transaction waits on a lock held here, then its connection is dropped.
+            locker.execute(text("LOCK TABLE discussion_drafts IN ACCESS EXCLUSIVE MODE"))
+            pressing = threading.Thread(target=press_post)
+            pressing.start()
+            wait_until(
+                lambda: waiting_on_a_lock(admin, cluster.application_name), "the post waits", 30
+            )
+            assert has_inserted_a_post(admin, cluster.application_name)
+            assert terminate_backends(cluster.application_name) >= 1
+            pressing.join(timeout=60)
+            locker.rollback()
+        with admin.connect() as reader:
+            posts = reader.execute(text("SELECT count(*) FROM discussion_posts")).scalar_one()
+    finally:
+        admin.dispose()
+
+    (answer,) = answers
+    assert_fails_cleanly(answer)
+    assert posts == 0  # nothing of the interrupted transaction was kept
+    retried = requests.post(url, data={**form, "body": "Caught in the drop"}, timeout=60)
+    assert retried.status_code == 200
+    assert retried.text.count("Caught in the drop") == 1
+
+
+def waiting_on_a_lock(admin, application_name: str) -> bool:
+    with admin.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
+                    "AND wait_event_type = 'Lock'"
+                ),
+                {"name": application_name},
+            ).scalar_one()
+        )
+
+
+def has_inserted_a_post(admin, application_name: str) -> bool:
+    """The waiting transaction has already written to ``discussion_posts``."""
+    with admin.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+                    "WHERE application_name = :name AND wait_event_type = 'Lock' "
+                    "AND relation = 'discussion_posts'::regclass "
+                    "AND mode = 'RowExclusiveLock' AND granted"
+                ),
+                {"name": application_name},
+            ).scalar_one()
+        )
