@@ -115,7 +115,9 @@ class Cluster:
     processes: list[subprocess.Popen]
 
 
-def start_tool(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+def start_tool(env: dict[str, str], log: Path, started: list[subprocess.Popen]) -> str:
+    """``host:port`` of a new gunicorn tool, once it answers; ``started`` gets its process at
+    once, so that the fixture stops it even when it never answers."""
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -126,6 +128,7 @@ def start_tool(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    started.append(process)
 
     def answers() -> bool:
         assert process.poll() is None, log.read_text()[-2000:]
@@ -135,7 +138,7 @@ def start_tool(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
             return False
 
     wait_until(answers, f"gunicorn answers on port {port}")
-    return process, f"127.0.0.1:{port}"
+    return f"127.0.0.1:{port}"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -165,11 +168,7 @@ def start_cluster(app, database, lti_platform, serve_wsgi, files_dir, tmp_path):
             "REDIS_URL": redis_url,
             "ASSIGNMENT_FILES_DIR": files_dir,
         }
-        backends = []
-        for number in (1, 2):
-            process, backend = start_tool(env, tmp_path / f"tool-{number}.log")
-            started.append(process)
-            backends.append(backend)
+        backends = [start_tool(env, tmp_path / f"tool-{number}.log", started) for number in (1, 2)]
         proxy = RoundRobin(backends)
         connected = connect(app, lti_platform, serve_wsgi(proxy, host_name="localhost"))
         return Cluster(connected, proxy, application_name, started[-2:])
