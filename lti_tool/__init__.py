@@ -26,7 +26,7 @@ from .config import Settings, flask_config
 from .keys import KeyCipher
 from .models import Platform
 from .ratelimit import LoginLimits
-from .registrations import platform_origins
+from .registrations import RegistrationCache, platform_origins
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["lti_tool.cache"] = make_cache(app.config["REDIS_URL"], db_engine(app))
     app.extensions["lti_tool.login_limits"] = LoginLimits.from_config(app.config)
+    app.extensions["lti_tool.registrations"] = RegistrationCache()
     app.extensions["lti_tool.key_cipher"] = KeyCipher.from_setting(
         app.config["LTI_KEY_ENCRYPTION_KEYS"]
     )

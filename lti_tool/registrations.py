@@ -18,15 +18,19 @@ The public entry point for scripts and tests that register a platform by hand::
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+import threading
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .models import Deployment, Platform, RegistrationToken, utcnow
+from .models import CacheEntry, Deployment, Platform, RegistrationToken, utcnow
 
 
 class RegistrationError(ValueError):
@@ -137,6 +141,65 @@ def find_deployment(
             Platform.issuer == issuer,
             Platform.client_id == client_id,
             Deployment.deployment_id == deployment_id,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Registrations cached in each process, invalidated by a version stamp in the database.
+
+#: The row of ``cache_entries`` whose value changes whenever a registration or deployment
+#: does (in the same transaction), in whichever process or command changed it.
+REGISTRY_VERSION = "registry-version"
+
+
+class RegistrationCache:
+    """Registrations (with their deployments) kept between requests of one process.
+
+    Every login and launch reads its platform's registration; loading it costs far more
+    than reading one small row. Each request reads the registry's version stamp (one
+    primary-key lookup) and uses the kept registration while the stamp is unchanged. Kept
+    objects are detached from their session (nothing a request does can expire them);
+    code that changes a registration loads its own copy (``find_platform``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str | None], tuple[str | None, Platform | None]] = {}
+
+    def find(self, session: Session, issuer: str, client_id: str | None) -> Platform | None:
+        version = session.scalar(select(CacheEntry.value).where(CacheEntry.key == REGISTRY_VERSION))
+        with self._lock:
+            kept = self._entries.get((issuer, client_id))
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        found = find_platform(session, issuer, client_id)
+        if found is not None:
+            session.expunge(found)  # its deployments follow (cascade)
+        with self._lock:
+            self._entries[(issuer, client_id)] = (version, found)
+        return found
+
+
+@event.listens_for(Session, "before_flush")
+def _note_registry_changes(session: Session, _context, _instances) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(item, Platform | Deployment) for item in changed):
+        session.info["registry_changed"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _stamp_registry_version(session: Session, _context) -> None:
+    if not session.info.pop("registry_changed", False):
+        return
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(CacheEntry).values(
+        key=REGISTRY_VERSION, value=json.dumps(uuid.uuid4().hex), expires_at=None
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CacheEntry.key], set_={"value": statement.excluded.value}
         )
     )
 

@@ -48,7 +48,7 @@ from .. import db
 from ..cache import Cache
 from ..keys import KeyStore, SigningKey
 from ..models import Deployment, Platform
-from ..registrations import find_platform, origin_of, register_platform
+from ..registrations import RegistrationCache, find_platform, origin_of, register_platform
 from ..security import same_text
 from . import claims_schema
 from .outbound import GuardedSession
@@ -130,6 +130,7 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         self._keys = keys
         self._signing_key: SigningKey | None = None
         self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+        self._registrations: RegistrationCache = current_app.extensions["lti_tool.registrations"]
         #: The registration last looked up: whose origins may frame this request's page.
         self.found_platform: Platform | None = None
 
@@ -150,7 +151,7 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
             return None
         key = (iss, client_id)
         if key not in self._platforms:
-            self._platforms[key] = find_platform(self._session, iss, client_id)
+            self._platforms[key] = self._registrations.find(self._session, iss, client_id)
         found = self._platforms[key]
         if found is not None:
             self.found_platform = found

@@ -61,3 +61,35 @@ def test_a_repeated_launch_costs_the_same(connected, statements):
     assert attempt.post().status_code == 200
 
     assert len(statements) == LAUNCH_STATEMENTS, statements
+
+
+def test_a_registration_changed_by_another_process_is_seen_at_the_next_launch(connected, runner):
+    """Registrations are kept in each process; a change anywhere bumps the version they
+    are kept under, so the next launch reads the new one (here: a deployment added by the
+    CLI, as an administrator does when Canvas reports one after registration)."""
+    from tests.lti_platform import replace_tool
+
+    assert launch(connected.platform).status_code == 200  # the registration is now kept
+    config = connected.platform.tool_config()
+    result = runner.invoke(
+        [
+            "platform",
+            "add",
+            "--issuer",
+            config["issuer"],
+            "--client-id",
+            config["client_id"],
+            "--auth-login-url",
+            config["auth_login_url"],
+            "--auth-token-url",
+            config["auth_token_url"],
+            "--key-set-url",
+            config["key_set_url"],
+            "--deployment-id",
+            "added-later",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    replace_tool(connected.platform, connected.client_id, deployment_id="added-later")
+
+    assert launch(connected.platform).status_code == 200
