@@ -27,7 +27,10 @@ def test_every_page_linked_from_the_launch_is_accessible_in_the_frame(open_page,
     assert names, "the landing page offers the tool's sections"
 
     for name in names:
-        frame.locator("nav[aria-label=Tool]").get_by_role("button", name=name).click()
+        button = frame.locator("nav[aria-label=Tool]").get_by_role("button", name=name)
+        action = button.locator("xpath=ancestor::form").get_attribute("action")
+        button.click()
+        page.frame(name="tool_frame").wait_for_url("**" + action)  # the POST was answered
         expect(frame.locator("main")).to_be_visible()
         expect(frame.locator(".error-message")).to_have_count(0)
         tool_frame = page.frame(name="tool_frame")
