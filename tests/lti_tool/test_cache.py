@@ -75,3 +75,24 @@ def test_the_app_uses_redis_when_redis_url_is_set(database, redis_url):
     app = create_app(tool_settings(database, REDIS_URL=redis_url))
 
     assert isinstance(app.extensions["lti_tool.cache"], RedisCache)
+
+
+def test_writes_to_the_database_cache_now_and_then_sweep_out_expired_rows(app, monkeypatch):
+    """Expired OIDC states of logins never finished would otherwise pile up: one write in
+    fifty also deletes every expired row (here made certain)."""
+    from sqlalchemy import select
+
+    from lti_tool.models import CacheEntry
+
+    with app.app_context():
+        cache = DatabaseCache(db.engine())
+        cache.set("abandoned", "state", 1)
+        time.sleep(1.1)
+        monkeypatch.setattr(DatabaseCache, "PURGE_PROBABILITY", 1.0)
+        cache.set("fresh", "state", 60)
+
+        with db.engine().connect() as connection:
+            keys = connection.execute(select(CacheEntry.key)).scalars().all()
+
+    assert "abandoned" not in keys
+    assert "fresh" in keys

@@ -4,6 +4,10 @@ Counted on the tool's engine (the launch cache is in the database when there is 
 a login initiation reads the registration (with its deployments, one query) and stores its
 state; a launch takes the state, reads the registration, upserts the user, course, activity
 and membership, and opens the launch session. The platform's key set comes from memory.
+
+The database launch cache also purges expired entries on one write in fifty (an amortised
+sweep, not part of any one launch's cost): the counts here pin that chance to zero, and a
+test of its own shows the sweep runs.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ LAUNCH_STATEMENTS = 7
 
 
 @pytest.fixture
-def statements(connected):
+def statements(connected, monkeypatch):
+    from lti_tool.cache import DatabaseCache
+
+    monkeypatch.setattr(DatabaseCache, "PURGE_PROBABILITY", 0.0)
     launch(connected.platform)  # the first launch fetches the platform's keys
     seen: list[str] = []
 
