@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 DEFAULT_COURSE_PATH = shipped.path("content")
 
 
+#: How an instructor may choose, when placing a discussion, to grade it: the link carries
+#: the choice to the feature in its ``grading`` and ``grading_target`` custom parameters.
+DISCUSSION_GRADING = (
+    ("participation", "Participation: full marks after this many posts"),
+    ("mark", "Marked by an instructor out of this many points"),
+)
+
+
 @dataclass(frozen=True)
 class Activity:
     key: str  # "scenario:<id>" or "assignment:<id>"
@@ -31,11 +39,34 @@ class Activity:
     #: The gradebook column's maximum, for activities graded by their nature (assignments:
     #: the rubric's total); ``None`` for the others.
     points_possible: int | None = None
+    #: Ways of grading the instructor may choose at placement ``(value, label)``; empty for
+    #: activities graded by their nature or never graded.
+    grading_choices: tuple[tuple[str, str], ...] = ()
+    #: The ``tag`` of the activity's gradebook column, as its feature looks the column up
+    #: (default: the key's kind, e.g. ``assignment``).
+    tag: str = ""
+
+    @property
+    def resource_id(self) -> str:
+        return self.key.split(":", 1)[1]
+
+    @property
+    def line_item_tag(self) -> str:
+        return self.tag or self.key.split(":", 1)[0]
 
 
 def from_course(course) -> list[Activity]:
     """The scenarios and assignments of a ``scormgen.model.Course``, in course order."""
-    found = [Activity(f"scenario:{s.id}", "Scenario discussion", s.title) for s in course.scenarios]
+    found = [
+        Activity(
+            f"scenario:{s.id}",
+            "Scenario discussion",
+            s.title,
+            grading_choices=DISCUSSION_GRADING,
+            tag="discussion",
+        )
+        for s in course.scenarios
+    ]
     found += [
         Activity(f"assignment:{a.id}", "Assignment", a.title, a.points_possible or None)
         for a in course.assignments

@@ -32,6 +32,34 @@ def deep_link_choice(form: MultiDict, known: Collection[str]) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+#: The most posts or points an instructor may set as a discussion's target at placement.
+MAX_GRADING_TARGET = 100
+
+
+def placement_grading(
+    form: MultiDict, key: str, choices: Collection[str]
+) -> tuple[str, int] | None:
+    """The grading an instructor chose for activity ``key`` on the deep-linking page
+    (fields ``grading:<key>`` and ``grading_target:<key>``): ``(mode, target)``, or
+    ``None`` for "not graded" (also when the page offered no choice)."""
+    mode = form.get("grading:" + key, "ungraded")
+    if mode == "ungraded":
+        return None
+    if mode not in choices:
+        raise ValidationError({"grading:" + key: [f"Unknown way of grading: {mode[:40]}"]})
+    raw = form.get("grading_target:" + key, "").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_GRADING_TARGET:
+        raise ValidationError(
+            {
+                "grading_target:" + key: [
+                    f"Give a whole number from 1 to {MAX_GRADING_TARGET} for how this "
+                    "activity is graded."
+                ]
+            }
+        )
+    return mode, int(raw)
+
+
 def init_app(app: Flask) -> None:
     from .errors import error_page
 

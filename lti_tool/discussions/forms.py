@@ -6,7 +6,7 @@ from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
-from ..validation import ValidationError
+from ..validation import MAX_GRADING_TARGET, ValidationError
 from .models import FROM_DATE, GRADING_MODES, REVEAL_MODES
 from .service import Settings
 
@@ -50,7 +50,7 @@ def settings(form: MultiDict) -> Settings:
         errors["grading"] = ["Choose how the discussion is graded."]
         grading = GRADING_MODES[0]
     window = _whole(form, "edit_window_minutes", 0, EDIT_WINDOW_LIMIT, errors)
-    target = _whole(form, "grading_target", 1, 100, errors)
+    target = _whole(form, "grading_target", 1, MAX_GRADING_TARGET, errors)
     if errors:
         raise ValidationError(errors)
     return Settings(

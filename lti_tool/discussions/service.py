@@ -11,6 +11,7 @@ that does not exist, so no response tells them apart.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from .. import learner_text
 from ..models import Context, Membership, ResourceLink, User, utcnow
 from ..roles import role_from_claims
+from ..validation import MAX_GRADING_TARGET
 from .models import (
     AFTER_POSTING,
     DELETED,
@@ -33,6 +35,7 @@ from .models import (
     REPORT_REASONS,
     REVEAL_MODES,
     SAFEGUARDING,
+    UNGRADED,
     VISIBLE,
     Discussion,
     Draft,
@@ -116,6 +119,22 @@ class DiscussionPage:
     open_safeguarding: int = 0
 
 
+def placement_grading(custom: str | None) -> tuple[str, int] | None:
+    """How the instructor chose to grade the discussion when placing its link (deep
+    linking's ``grading`` and ``grading_target`` custom parameters), if they did; a value
+    that is not one of ours (an edited link) counts as no choice."""
+    try:
+        chosen = json.loads(custom or "{}")
+    except ValueError:
+        return None
+    if not isinstance(chosen, dict):
+        return None
+    mode, target = chosen.get("grading"), str(chosen.get("grading_target", ""))
+    if mode not in GRADING_MODES or mode == UNGRADED or not target.isdigit():
+        return None
+    return mode, max(1, min(int(target), MAX_GRADING_TARGET))
+
+
 def pseudonym(number: int | None) -> str:
     return f"Participant {number}" if number else "A participant"
 
@@ -134,13 +153,17 @@ class DiscussionService:
     # ------------------------------------------------------------------ finding
 
     def open(self, link: ResourceLink, scenario_id: str) -> Discussion:
-        """The discussion of ``scenario_id`` at ``link``, created on first launch."""
+        """The discussion of ``scenario_id`` at ``link``, created on first launch (graded as
+        the instructor chose when placing the link, if they did)."""
         found = self._find(link.id, scenario_id)
         if found is not None:
             return found
         try:
             with self._session.begin_nested():
                 found = Discussion(resource_link_pk=link.id, scenario_id=scenario_id)
+                chosen = placement_grading(link.custom)
+                if chosen is not None:
+                    found.grading, found.grading_target = chosen
                 self._session.add(found)
         except IntegrityError:  # a concurrent first launch made it
             found = self._find(link.id, scenario_id)

@@ -45,7 +45,7 @@ from ..security import (
     start_session,
     token_from_request,
 )
-from ..validation import ValidationError, deep_link_choice
+from ..validation import MAX_GRADING_TARGET, ValidationError, deep_link_choice, placement_grading
 from . import edge, targets
 from .pylti_glue import (
     AGS_SCOPES,
@@ -191,6 +191,7 @@ def launch():
             "lti/deep_link.html",
             activities=_choices(),
             multiple=(settings or {}).get("accept_multiple") is not False,
+            max_grading_target=MAX_GRADING_TARGET,
             **context,
         )
     else:
@@ -288,6 +289,10 @@ def deep_link():
     """Answer a deep-linking request with the activities the instructor chose."""
     known = {activity.key: activity for activity in _choices()}
     selected = [known[key] for key in deep_link_choice(request.form, known)]
+    gradings = [
+        placement_grading(request.form, activity.key, dict(activity.grading_choices))
+        for activity in selected
+    ]
     lti = services()
     try:
         restored = lti.restored_launch(g.launch.launch_id)
@@ -308,7 +313,10 @@ def deep_link():
             "These activities have already been sent to your course. To add more, start "
             "again from the course's 'add activity' page.",
         )
-    resources = [_deep_link_resource(lti.launch_url(), activity) for activity in selected]
+    resources = [
+        _deep_link_resource(lti.launch_url(), activity, grading)
+        for activity, grading in zip(selected, gradings, strict=True)
+    ]
     return_url = settings["deep_link_return_url"]
     response = make_response(
         render_template(
@@ -325,22 +333,31 @@ def deep_link():
     return response
 
 
-def _deep_link_resource(launch_url: str, activity: activities.Activity) -> DeepLinkResource:
+def _deep_link_resource(
+    launch_url: str, activity: activities.Activity, grading: tuple[str, int] | None
+) -> DeepLinkResource:
     """One link: the activity in its custom parameters and in its URL (importers and course
-    copies that drop custom parameters keep the URL), and a gradebook column when graded."""
+    copies that drop custom parameters keep the URL), and a gradebook column when graded:
+    by its nature (an assignment's rubric total) or by the instructor's choice (``grading``,
+    passed on to the feature in the ``grading`` and ``grading_target`` custom parameters)."""
+    custom = {"activity": activity.key}
+    points = activity.points_possible
+    if grading is not None:
+        custom |= {"grading": grading[0], "grading_target": str(grading[1])}
+        points = grading[1]
     resource = (
         DeepLinkResource()
         .set_url(launch_url + "?" + urlencode({"activity": activity.key}))
         .set_title(activity.title)
-        .set_custom_params({"activity": activity.key})
+        .set_custom_params(custom)
     )
-    if activity.points_possible:
+    if points:
         resource.set_lineitem(
             LineItem()
-            .set_score_maximum(activity.points_possible)
+            .set_score_maximum(points)
             .set_label(activity.title)
-            .set_resource_id(activity.key.split(":", 1)[1])
-            .set_tag(activity.key.split(":", 1)[0])
+            .set_resource_id(activity.resource_id)
+            .set_tag(activity.line_item_tag)
         )
     return resource
 

@@ -70,10 +70,16 @@ def test_a_registration_url_cannot_be_used_twice(open_page, lti_platform, served
 
 
 def test_an_instructor_adds_an_activity_through_deep_linking(open_page, deployment):
-    from lti_tool.activities import Activity
+    from lti_tool.activities import DISCUSSION_GRADING, Activity
 
     deployment.app.extensions["lti_tool.activities"] = [
-        Activity("scenario:s1", "Scenario discussion", "Listening without fixing")
+        Activity(
+            "scenario:s1",
+            "Scenario discussion",
+            "Listening without fixing",
+            grading_choices=DISCUSSION_GRADING,
+            tag="discussion",
+        )
     ]
     page = open_page(BLOCKED)
     page.goto(
@@ -86,10 +92,19 @@ def test_an_instructor_adds_an_activity_through_deep_linking(open_page, deployme
     assert_accessible(page.frame(name="tool_frame"), "the deep-linking selection page")
 
     frame.get_by_label("Scenario discussion: Listening without fixing").check()
+    frame.get_by_text("Gradebook: not graded unless you choose here").click()
+    frame.get_by_label("Participation: full marks after this many posts").check()
+    frame.get_by_label("Posts needed, or maximum mark").fill("2")
+    assert_accessible(page.frame(name="tool_frame"), "the deep-linking page, grading open")
     frame.get_by_role("button", name="Add the chosen activities").click()
 
     expect(frame.get_by_role("heading", name="Content added")).to_be_visible()
     (response,) = deployment.platform.recorded.deep_link_responses
     (item,) = response["content_items"]
     assert item["title"] == "Listening without fixing"
-    assert item["custom"] == {"activity": "scenario:s1"}
+    assert item["custom"] == {
+        "activity": "scenario:s1",
+        "grading": "participation",
+        "grading_target": "2",
+    }
+    assert item["lineItem"]["scoreMaximum"] == 2

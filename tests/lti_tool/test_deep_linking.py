@@ -7,7 +7,7 @@ import html
 import jwt
 import requests
 
-from lti_tool.activities import DEFAULT_COURSE_PATH, Activity
+from lti_tool.activities import DEFAULT_COURSE_PATH, DISCUSSION_GRADING, Activity
 from scormgen.load import load_course
 from tests.lti_platform import INSTRUCTOR, LEARNER, launch, parse_forms
 from tests.lti_platform.claims import (
@@ -19,16 +19,33 @@ from tests.lti_platform.claims import (
 from .helpers import csrf_token, launch_token
 
 ACTIVITIES = [
-    Activity("scenario:boundaries", "Scenario discussion", "Holding a boundary"),
+    Activity(
+        "scenario:boundaries",
+        "Scenario discussion",
+        "Holding a boundary",
+        grading_choices=DISCUSSION_GRADING,
+        tag="discussion",
+    ),
     Activity("assignment:reflection", "Assignment", "Reflective essay", 20),
 ]
 
 
-def chosen_items(connected, page: str, *keys: str) -> list[dict]:
-    """Post the deep-linking choice and read the content items the platform receives."""
-    answer = requests.post(
+def send_choice(connected, page: str, choice: dict, *, as_json: bool = False):
+    """Post the deep-linking form of ``page`` with ``choice`` (activity and grading fields)."""
+    return requests.post(
         connected.tool.url + "/lti/deep-link",
-        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page), "activity": keys},
+        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page), **choice},
+        headers={"Accept": "application/json"} if as_json else {},
+    )
+
+
+def chosen_items(connected, page: str, *keys: str, **choices: str) -> list[dict]:
+    """Post the deep-linking choice and read the content items the platform receives
+    (``grading__scenario__x`` stands for the field ``grading:scenario:x``)."""
+    answer = send_choice(
+        connected,
+        page,
+        {"activity": keys, **{name.replace("__", ":"): value for name, value in choices.items()}},
     )
     assert answer.status_code == 200, answer.text
     (form,) = parse_forms(answer.text, answer.url)
@@ -104,10 +121,7 @@ def test_choosing_nothing_is_a_422_with_a_message(connected):
     connected.app.extensions["lti_tool.activities"] = ACTIVITIES
     page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
 
-    answer = requests.post(
-        connected.tool.url + "/lti/deep-link",
-        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page)},
-    )
+    answer = send_choice(connected, page, {})
 
     assert answer.status_code == 422
     assert "Choose at least one activity" in answer.text
@@ -117,11 +131,7 @@ def test_an_unknown_activity_is_a_422_naming_the_field_for_scripts(connected):
     connected.app.extensions["lti_tool.activities"] = ACTIVITIES
     page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
 
-    answer = requests.post(
-        connected.tool.url + "/lti/deep-link",
-        data={"lti_token": launch_token(page), "csrf_token": csrf_token(page), "activity": "x:y"},
-        headers={"Accept": "application/json"},
-    )
+    answer = send_choice(connected, page, {"activity": "x:y"}, as_json=True)
 
     assert answer.status_code == 422
     assert answer.json() == {"activity": ["Unknown activity: x:y"]}
@@ -203,3 +213,96 @@ def test_a_place_that_holds_one_link_offers_one_choice_and_answers_with_one(conn
     assert refused.status_code == 422
     assert "Choose one activity" in refused.text
     assert item["custom"] == {"activity": "assignment:reflection"}
+
+
+def test_an_instructor_may_place_a_discussion_graded_with_its_own_gradebook_column(connected):
+    """Moodle and Canvas create the column from the link's lineItem (Moodle then accepts
+    grades from the tool for that activity); the discussion opens graded as chosen."""
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+    assert 'name="grading:scenario:boundaries"' in page
+    assert 'name="grading:assignment:reflection"' not in page  # graded by its rubric
+
+    (item,) = chosen_items(
+        connected,
+        page,
+        "scenario:boundaries",
+        grading__scenario__boundaries="participation",
+        grading_target__scenario__boundaries="3",
+    )
+
+    assert item["custom"] == {
+        "activity": "scenario:boundaries",
+        "grading": "participation",
+        "grading_target": "3",
+    }
+    assert item["lineItem"] == {
+        "scoreMaximum": 3,
+        "label": "Holding a boundary",
+        "resourceId": "boundaries",
+        "tag": "discussion",
+    }
+
+
+def test_a_discussion_left_ungraded_at_placement_has_no_column(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+
+    (item,) = chosen_items(
+        connected,
+        page,
+        "scenario:boundaries",
+        grading__scenario__boundaries="ungraded",
+        grading_target__scenario__boundaries="5",
+    )
+
+    assert "lineItem" not in item
+    assert item["custom"] == {"activity": "scenario:boundaries"}
+
+
+def test_a_grading_target_out_of_range_is_a_422_naming_the_field(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+
+    for target in ("0", "101", "2.5", ""):
+        answer = send_choice(
+            connected,
+            page,
+            {
+                "activity": "scenario:boundaries",
+                "grading:scenario:boundaries": "mark",
+                "grading_target:scenario:boundaries": target,
+            },
+            as_json=True,
+        )
+
+        assert answer.status_code == 422, target
+        assert list(answer.json()) == ["grading_target:scenario:boundaries"]
+    # Refusals leave the request open: the instructor corrects the form and sends it.
+    (item,) = chosen_items(
+        connected,
+        page,
+        "scenario:boundaries",
+        grading__scenario__boundaries="mark",
+        grading_target__scenario__boundaries="10",
+    )
+    assert item["lineItem"]["scoreMaximum"] == 10
+
+
+def test_an_unknown_way_of_grading_is_a_422(connected):
+    connected.app.extensions["lti_tool.activities"] = ACTIVITIES
+    page = launch(connected.platform, user=INSTRUCTOR, message_type=DEEP_LINKING_REQUEST).text
+
+    answer = send_choice(
+        connected,
+        page,
+        {
+            "activity": "scenario:boundaries",
+            "grading:scenario:boundaries": "bonus",
+            "grading_target:scenario:boundaries": "3",
+        },
+        as_json=True,
+    )
+
+    assert answer.status_code == 422
+    assert answer.json() == {"grading:scenario:boundaries": ["Unknown way of grading: bonus"]}

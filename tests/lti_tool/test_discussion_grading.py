@@ -14,7 +14,7 @@ from lti_tool.grades.models import GradeDelivery
 from lti_tool.models import User, utcnow
 from tests.lti_platform import INSTRUCTOR, LEARNER, SECOND_LEARNER
 
-from .test_discussion_http import THIRD_LEARNER, open_as, place
+from .test_discussion_http import JOHN, THIRD_LEARNER, open_as, place
 
 
 @pytest.fixture
@@ -148,3 +148,43 @@ def test_posts_written_before_grading_was_turned_on_count_toward_participation(c
 
     got = [(s["scoreGiven"], s["scoreMaximum"], s["activityProgress"]) for s in scores(course)]
     assert got == [(1, 1, "Completed")]
+
+
+def test_a_discussion_placed_graded_opens_graded_and_fills_the_column_the_lms_made(connected):
+    """Deep linking placed it graded (participation, 2 posts): the LMS made the column from
+    the link's lineItem and names it in each launch; the tool makes none of its own."""
+    connected.platform.resource_link(
+        "c1",
+        "a1",
+        custom={
+            "activity": f"scenario:{JOHN}",
+            "grading": "participation",
+            "grading_target": "2",
+        },
+    )
+    columns = len(connected.platform.line_items)
+
+    settings = open_as(connected, INSTRUCTOR).page
+    lee = open_as(connected, LEARNER).submit("/posts", body="first")
+    deliver_all(connected.app)
+    lee.submit("/posts", body="second")
+    deliver_all(connected.app)
+
+    assert 'value="participation" checked' in settings
+    assert 'name="grading_target" min="1" max="100" value="2"' in settings
+    got = [(s["scoreGiven"], s["scoreMaximum"], s["activityProgress"]) for s in scores(connected)]
+    assert got == [(1, 2, "InProgress"), (2, 2, "Completed")]
+    assert len(connected.platform.line_items) == columns
+
+
+def test_a_grading_choice_the_tool_does_not_know_leaves_the_discussion_ungraded(connected):
+    connected.platform.resource_link(
+        "c1",
+        "a1",
+        custom={"activity": f"scenario:{JOHN}", "grading": "bonus", "grading_target": "2"},
+    )
+
+    open_as(connected, LEARNER).submit("/posts", body="first")
+
+    with connected.app.app_context():
+        assert db.get_session().scalars(select(GradeDelivery)).all() == []
