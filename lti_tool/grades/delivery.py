@@ -16,13 +16,30 @@ A job only says "deliver row N"; the row (``GradeDelivery``) is the truth:
    ``attempts`` reaches the limit, then failed; a refusal that is the tool's fault
    (other 4xx) is failed at once. A worker killed mid-delivery leaves its lease to
    expire; the periodic sweep (``Outbox.stale``) enqueues the row again.
+
+A worker killed mid-delivery: its job is gone with it (the queue handed it over), so before
+sending, the claim schedules a *watch*, a job for the same row due when the lease ends
+(``Deliverer(watch=…)``, as a queue's visibility timeout would). If the worker finished, the
+watch finds nothing to claim; if it died, the watch's worker claims the expired lease and
+delivers, a lease after the death instead of up to a minute more for the sweep.
+
+What the LMS receives: the score once, unless a worker dies after the platform took the
+score but before its answer arrived: then the platform gets it a second time, identical,
+timestamp included (the release's, unchanged by retries): the gradebook keeps one
+result, the same grade (Canvas takes an equal timestamp; it counts a second submission
+attempt only for a score sent with ``new_submission`` true). No delivery can tell "taken
+but unanswered" from "never taken": AGS scores carry no id to deduplicate by.
+The lease must outlast one delivery's HTTP exchanges, or a slow but living worker and
+the watch both send.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import secrets
+import socket
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,6 +60,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
 #: How soon a row waiting for another row of the same user is tried again.
 BUSY_DELAY = timedelta(seconds=2)
+#: A watch is due this long after the lease ends, so that it finds the lease expired.
+WATCH_MARGIN = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,13 @@ class Claim:
     delivery_pk: int
     owner: str
     attempt: int
+    lease_until: datetime
+
+
+def lease_owner() -> str:
+    """``host:pid:random``: unique per claim, and says which process holds a row (for an
+    operator, or a test that kills it)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 class Outbox:
@@ -136,7 +162,8 @@ class Outbox:
 
     def claim(self, delivery_pk: int, now: datetime) -> Claim | None:
         """Hold the row if it is pending, due, unleased and no sibling row is held."""
-        owner = secrets.token_hex(16)
+        owner = lease_owner()
+        until = now + self._lease
         sibling = aliased(GradeDelivery)
         held_sibling = exists().where(
             sibling.resource_link_pk == GradeDelivery.resource_link_pk,
@@ -155,7 +182,7 @@ class Outbox:
                     ~held_sibling,
                 )
                 .values(
-                    lease_until=now + self._lease,
+                    lease_until=until,
                     lease_owner=owner,
                     attempts=GradeDelivery.attempts + 1,
                 )
@@ -166,7 +193,7 @@ class Outbox:
             attempt = session.scalar(
                 select(GradeDelivery.attempts).where(GradeDelivery.id == delivery_pk)
             )
-        return Claim(delivery_pk, owner, attempt or 1)
+        return Claim(delivery_pk, owner, attempt or 1, until)
 
     def waiting(self, delivery_pk: int, now: datetime) -> bool:
         """Pending, due and unleased, yet not claimed: a sibling row is being delivered."""
@@ -249,6 +276,8 @@ class GradeChannel(Protocol):
 
 
 ChannelFactory = Callable[[Session, Platform], GradeChannel]
+#: ``watch(delivery_pk, at)``: have the row tried again at ``at`` (see the module's docstring).
+Watch = Callable[[int, datetime], None]
 
 
 class Deliverer:
@@ -262,8 +291,10 @@ class Deliverer:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
+        watch: Watch | None = None,
     ) -> None:
         self._sessions = sessions
+        self._watch = watch
         self._channel = channel
         self._policy = policy or RetryPolicy()
         self._clock = clock
@@ -275,6 +306,11 @@ class Deliverer:
         claim = self.outbox.claim(delivery_pk, now)
         if claim is None:
             return now + BUSY_DELAY if self.outbox.waiting(delivery_pk, now) else None
+        if self._watch is not None:
+            try:
+                self._watch(delivery_pk, claim.lease_until + WATCH_MARGIN)
+            except Exception as error:  # the queue is down: the sweep is still there
+                log.warning("grade delivery %s: no watch (%s)", delivery_pk, type(error).__name__)
         try:
             outcome = self._send(claim, now)
         except Exception as error:

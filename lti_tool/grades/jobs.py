@@ -10,8 +10,10 @@ needs PostgreSQL.
 
 Jobs carry only an outbox row id ("deliver row N"); the row stays the truth (see
 ``lti_tool.grades.delivery``). So a lost or duplicated job is harmless: a duplicate
-finds the row claimed or done, and the sweep (every minute) enqueues rows whose job
-went missing or whose worker died.
+finds the row claimed or done. A worker killed mid-job takes its job with it: each claim
+has scheduled a watch job for the end of its lease, which delivers the row then (see
+``lti_tool.grades.delivery``); the sweep (every minute) enqueues rows whose job went
+missing anyway (e.g. enqueued while the queue was down).
 
 ``GRADE_WORKER`` says who consumes the queue: ``embedded`` (consumer threads in each
 web process, started with the first grade the process releases), ``external`` (only
@@ -34,7 +36,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.orm import Session
 
 from ..config import ConfigError
-from .delivery import Deliverer, RetryPolicy
+from .delivery import LEASE, Deliverer, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +140,18 @@ def grade_jobs(app: Flask) -> GradeJobs:
 
 
 def deliverer(app: Flask) -> Deliverer:
+    """What a job runs; each claim schedules a watch job for the end of its lease.
+
+    ``GRADE_LEASE_SECONDS`` (app config only, default 120) is how long a claimed row is
+    held: beyond one delivery's HTTP exchanges (token, line item, score: 15 s timeouts
+    each), and how long a grade whose worker was killed waits before another sends it.
+    """
+    lease = timedelta(seconds=app.config.get("GRADE_LEASE_SECONDS", LEASE.total_seconds()))
     return Deliverer(
-        app.extensions["lti_tool.sessionmaker"], policy=RetryPolicy.from_config(app.config)
+        app.extensions["lti_tool.sessionmaker"],
+        policy=RetryPolicy.from_config(app.config),
+        lease=lease,
+        watch=lambda delivery_pk, at: grade_jobs(app).enqueue(delivery_pk, eta=at),
     )
 
 
