@@ -92,7 +92,7 @@ def test_an_instructor_adds_an_activity_through_deep_linking(open_page, deployme
     assert_accessible(page.frame(name="tool_frame"), "the deep-linking selection page")
 
     frame.get_by_label("Scenario discussion: Listening without fixing").check()
-    frame.get_by_text("Gradebook: not graded unless you choose here").click()
+    frame.get_by_text("Grading (optional): not graded unless you choose").click()
     frame.get_by_label("Participation: full marks after this many posts").check()
     frame.get_by_label("Posts needed, or maximum mark").fill("2")
     assert_accessible(page.frame(name="tool_frame"), "the deep-linking page, grading open")
