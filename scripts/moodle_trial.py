@@ -289,9 +289,16 @@ def tool_type_id(page, cid: int) -> int:
 
 
 def add_deep_linked(
-    page, state: dict, name: str, activity_value: str, label: str, accept_grades: bool = False
+    page,
+    state: dict,
+    name: str,
+    activity_value: str,
+    label: str,
+    accept_grades: bool = False,
+    grading: tuple[str, str] | None = None,
 ) -> None:
-    """modedit → Select content → choose one activity in the tool → Save and return."""
+    """modedit → Select content → choose one activity in the tool (graded as ``grading``,
+    ``(mode, target)``, if given) → Save and return."""
     cid, typeid = state["course"], state["typeid"]
     page.goto(
         f"{MOODLE}/course/modedit.php?add=lti&typeid={typeid}&course={cid}&section=1&return=0"
@@ -301,6 +308,12 @@ def add_deep_linked(
     frame.locator(f"input[name='activity'][value='{activity_value}']").wait_for()
     shot(page, f"05-{label}-deep-link-choices")
     frame.locator(f"input[name='activity'][value='{activity_value}']").check()
+    if grading is not None:
+        choice = frame.locator("div.choice", has=frame.locator(f"input[value='{activity_value}']"))
+        choice.locator("summary").click()
+        choice.locator(f"input[type=radio][value='{grading[0]}']").check()
+        choice.locator("input[type=number]").fill(grading[1])
+        shot(page, f"05-{label}-deep-link-grading")
     frame.get_by_role("button", name=re.compile("Add the chosen", re.I)).click()
     # Moodle's contentitem_return closes the dialog and fills the form.
     page.wait_for_function(
@@ -322,6 +335,15 @@ def add_deep_linked(
             "#id_grade_modgrade_point",
         )
     }
+    if grading is not None:
+        # What Moodle made of the link's lineItem (hidden fields when it came by deep linking).
+        grade_fields["values"] = page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll(
+                "[name='instructorchoiceacceptgrades'], [name='grade[modgrade_type]'],"
+                + " [name='grade[modgrade_point]'], [name='lineitemresourceid'],"
+                + " [name='lineitemtag']")].map(e => [e.name,
+                e.type === 'checkbox' ? e.checked : e.value]))"""
+        )
     step(f"teacher.{label}.grade-fields", "NOTE", json.dumps(grade_fields))
     shot(page, f"06-{label}-form-filled")
     page.click("#id_submitbutton2")
@@ -859,6 +881,47 @@ def phase_graded_link(trial: Trial, state: dict) -> None:
         step("graded.relaunch", "FAIL" if "refused" in text else "ok", f"{text[:200]!r} [{path}]")
 
 
+def phase_placed_graded(trial: Trial, state: dict) -> None:
+    """A discussion graded at placement (participation, 2 posts): Moodle makes the activity's
+    own column from the link's lineItem; two posts by a learner fill it, nothing else."""
+    page = trial.login("pteacher1")
+    with attempt("placed-graded.add", page):
+        if "placed_graded" not in state:
+            add_deep_linked(
+                page,
+                state,
+                "Trial: discussion graded at placement",
+                "scenario:scenario-kate-susanne-hug",
+                "placed_graded",
+                grading=("participation", "2"),
+            )
+            save_state(state)
+        step("placed-graded.add", "ok", f"cmid {state['placed_graded']}")
+    with attempt("placed-graded.settings", page):
+        frame = open_activity(page, state["placed_graded"], "For instructors")
+        frame.locator("details:has(#set-anonymous) > summary").click()
+        chosen = frame.locator("#set-grading-participation").is_checked()
+        target = frame.input_value("#set-grading-target")
+        path = shot(page, "46-placed-graded-settings")
+        step(
+            "placed-graded.settings",
+            "ok" if chosen and target == "2" else "FAIL",
+            f"participation checked {chosen}, target {target} [{path}]",
+        )
+    learner = trial.login("pstudent2")
+    for number in (1, 2):
+        with attempt(f"placed-graded.post-{number}", learner):
+            frame = open_activity(learner, state["placed_graded"], "The situation")
+            frame.fill(
+                "#composer-body", f"pstudent2, post {number} in a discussion graded at start."
+            )
+            post = frame.get_by_role("button", name="Post", exact=True)
+            frame = frame_after(learner, post.click)
+            ok = f"post {number} in a discussion" in visible_text(frame)
+            step(f"placed-graded.post-{number}", "ok" if ok else "FAIL", "")
+            learner.wait_for_timeout(4000)  # the embedded worker delivers in the background
+
+
 def phase_gradebook(trial: Trial, state: dict) -> None:
     page = trial.login("pteacher1")
     with attempt("moodle.gradebook", page):
@@ -1123,6 +1186,7 @@ PHASES = {
     "post_again": phase_post_again,
     "gradebook": phase_gradebook,
     "graded_link": phase_graded_link,
+    "placed_graded": phase_placed_graded,
     "blocked": phase_blocked,
     "expiry": phase_expiry,
     "asleep": phase_asleep,
