@@ -21,16 +21,19 @@ time limit; all traffic stays on 127.0.0.1.
     .venv/bin/python bench/launch.py --versus-example      # issue 13: against PyLTI1p3's example
 
 ``--versus-example`` runs the same platform sequence (login initiation, authorization, id_token
-POST) against this tool and against a baseline as small as the PyLTI1p3 Flask example
-(``bench/pylti1p3_baseline``, PyLTI1p3 2.0.0 in a virtual environment of its own made on first
-use in ``bench/.venv-pylti1p3``), each under gunicorn with one sync worker, on SQLite, in
-alternating rounds of sequential launches; it prints the median and p95 per launch, the
-ratio, and the SQL statements this tool issues per login and per launch.
+POST) against this tool (on SQLite and on PostgreSQL, or the one ``--db`` names) and against a
+baseline as small as the PyLTI1p3 Flask example (``bench/pylti1p3_baseline``, PyLTI1p3 2.0.0 in a
+virtual environment of its own made on first use in ``bench/.venv-pylti1p3``), each under
+gunicorn with one sync worker, in rounds of sequential launches whose order changes from round
+to round; it prints the median and p95 per launch end to end and for the tool's two answers,
+the example's median over each one's, and the SQL statements this tool issues per login and
+per launch (on PostgreSQL also the round trips, from libpq's protocol trace).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -277,6 +280,7 @@ def bench(db_kind: str, server: str, args: argparse.Namespace) -> Result:
 
 # ----------------------------------------------------------------------------- versus the example
 
+EXAMPLE = "PyLTI1p3 example"
 BASELINE_VENV = ROOT / "bench" / ".venv-pylti1p3"
 BASELINE_APP = ROOT / "bench" / "pylti1p3_baseline"
 BASELINE_REQUIREMENTS = ["PyLTI1p3==2.0.0", "flask>=3,<4", "flask-caching>=2,<3", "gunicorn>=22"]
@@ -392,126 +396,194 @@ def timed_launch(
     return (time.perf_counter() - started) * 1000, tool
 
 
-def statements_per_request(platform: Platform) -> tuple[int, int]:
-    """SQL statements this tool issues for one login and one launch (in process, SQLite)."""
+@dataclass
+class Cost:
+    """What one login and one launch ask of the database (in process, keys already kept)."""
+
+    login_statements: int
+    launch_statements: int
+    login_round_trips: int | None = None  # PostgreSQL only: answers waited for
+    launch_round_trips: int | None = None
+
+    def describe(self) -> str:
+        text = f"{self.login_statements} per login, {self.launch_statements} per launch"
+        if self.login_round_trips is not None:
+            text += (
+                f"; round trips to PostgreSQL (BEGIN, COMMIT and pings included):"
+                f" {self.login_round_trips} per login, {self.launch_round_trips} per launch"
+            )
+        return text
+
+
+def request_cost(platform: Platform, db_kind: str) -> Cost:
+    """SQL statements this tool issues for one login and one launch, and on PostgreSQL
+    the round trips (counted in libpq's protocol trace: one per ``ReadyForQuery``)."""
     from sqlalchemy import event
 
     from lti_tool import create_app
     from tests.lti_platform import start_server
 
-    with tempfile.TemporaryDirectory(prefix="lti-bench-") as folder:
+    with database(db_kind) as db_settings, tempfile.TemporaryDirectory() as folder:
         settings = {
             "LTI_TOOL_ENV": "development",
             "SECRET_KEY": SECRET,
-            "DATABASE_URL": f"sqlite:///{folder}/tool.sqlite",
             "GRADE_WORKER": "off",
+            "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
+            "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
+            **db_settings,
         }
         app = create_app(settings)
+        # The tool's engine and the launch cache's (same database, other connections).
+        cache_engine = getattr(app.extensions["lti_tool.cache"], "_engine", None)
+        engines = {app.extensions["lti_tool.engine"], cache_engine} - {None}
+        trace_path = Path(folder) / "libpq.trace"
+        trace = trace_path.open("w")
+        if db_kind == "postgresql":
+            for engine in engines:
+                event.listen(
+                    engine,
+                    "connect",
+                    lambda connection, _record: connection.pgconn.trace(trace.fileno()),
+                )
         server = start_server(app)
         try:
             client_id = prepare_tool(settings, platform, server.url)
             timed_launch(platform, client_id, 'id="launch-user"', 0)  # keys fetched
             seen: list[str] = []
-            # The tool's engine and the launch cache's (SQLite: same file, other connections).
-            cache_engine = getattr(app.extensions["lti_tool.cache"], "_engine", None)
-            for engine in {app.extensions["lti_tool.engine"], cache_engine} - {None}:
+            for engine in engines:
                 event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+
+            def round_trips() -> int:
+                trace.flush()
+                return trace_path.read_text().count("\tReadyForQuery")
+
+            before = round_trips()
             attempt = start_launch(platform, client_id=client_id)
-            login = len(seen)
+            login, login_trips = len(seen), round_trips() - before
             attempt.post()
-            return login, len(seen) - login
+            launch, launch_trips = len(seen) - login, round_trips() - before - login_trips
         finally:
             server.stop()
+            trace.close()
+            app.extensions["lti_tool.engine"].dispose()
+        if db_kind != "postgresql":
+            return Cost(login, launch)
+        return Cost(login, launch, login_trips, launch_trips)
+
+
+@contextmanager
+def worktree(ref: str) -> Iterator[Path]:
+    """A checkout of ``ref`` in a temporary folder (``git worktree``), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="lti-bench-ref-") as folder:
+        tree = Path(folder) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "--quiet", str(tree), ref], cwd=ROOT, check=True
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
 
 
 def versus_example(args: argparse.Namespace) -> int:
     python = baseline_python()
-    ours_port, baseline_port = free_port(), free_port()
-    ours_url = f"http://127.0.0.1:{ours_port}"
+    kinds = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
+    baseline_port = free_port()
     baseline_url = f"http://127.0.0.1:{baseline_port}"
-    with (
-        Platform() as platform,
-        database("sqlite") as db_settings,
-        tempfile.TemporaryDirectory(prefix="lti-baseline-") as folder,
-    ):
-        login_statements, launch_statements = statements_per_request(platform)
-        settings = {
-            "LTI_TOOL_ENV": "development",
-            "SECRET_KEY": SECRET,
-            "LTI_TOOL_URL": ours_url,
-            "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
-            "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
-            "GRADE_WORKER": "off",
-            **db_settings,
-        }
-        ours_client = prepare_tool(settings, platform, ours_url)
+    with contextlib.ExitStack() as stack:
+        platform = stack.enter_context(Platform())
+        costs = {kind: request_cost(platform, kind) for kind in kinds}
+        contenders: dict[str, tuple[str, str]] = {}
+        servers = []
+        # This tool on each database; and, for each ``--also-at`` ref, as it was then (a
+        # worktree of its own) on SQLite: what the changes since are worth, in the same run.
+        tools = [(f"this tool, {kind}", kind, None) for kind in kinds]
+        tools += [(f"this tool at {ref[:10]}", "sqlite", ref) for ref in args.also_at or []]
+        for name, kind, ref in tools:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            settings = {
+                "LTI_TOOL_ENV": "development",
+                "SECRET_KEY": SECRET,
+                "LTI_TOOL_URL": url,
+                "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
+                "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
+                "GRADE_WORKER": "off",
+                **stack.enter_context(database(kind)),
+            }
+            contenders[name] = (prepare_tool(settings, platform, url), 'id="launch-user"')
+            code = ROOT if ref is None else stack.enter_context(worktree(ref))
+            servers.append(
+                (
+                    Path(sys.executable),
+                    "lti_tool:create_app()",
+                    port,
+                    settings,
+                    code,
+                    "/lti/jwks.json",
+                )
+            )
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lti-baseline-")))
         baseline = platform.register_tool(
             login_url=baseline_url + "/login/",
             redirect_uris=[baseline_url + "/launch/"],
             target_link_uri=baseline_url + "/launch/",
             name="PyLTI1p3 baseline",
         )
-        config = baseline_config(Path(folder), platform, baseline)
-        contenders = {
-            "this tool": (ours_client, 'id="launch-user"'),
-            "PyLTI1p3 example": (baseline.client_id, 'id="baseline-user"'),
-        }
+        config = baseline_config(folder, platform, baseline)
+        contenders[EXAMPLE] = (baseline.client_id, 'id="baseline-user"')
+        servers.append(
+            (python, "app:app", baseline_port, {"BASELINE_CONFIG": str(config)}, BASELINE_APP, "/")
+        )
+        for server in servers:
+            stack.enter_context(gunicorn_process(*server))
         timings: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
-        with (
-            gunicorn_process(
-                Path(sys.executable),
-                "lti_tool:create_app()",
-                ours_port,
-                settings,
-                ROOT,
-                "/lti/jwks.json",
-            ),
-            gunicorn_process(
-                python,
-                "app:app",
-                baseline_port,
-                {"BASELINE_CONFIG": str(config)},
-                BASELINE_APP,
-                "/",
-            ),
-        ):
-            for client_id, marker in contenders.values():
-                for number in range(args.warmup):
-                    timed_launch(platform, client_id, marker, number)
-            for round_number in range(args.rounds):
-                order = list(contenders) if round_number % 2 == 0 else list(contenders)[::-1]
+        for client_id, marker in contenders.values():
+            for number in range(args.warmup):
+                timed_launch(platform, client_id, marker, number)
+        for round_number in range(args.rounds):
+            # Launches interleaved, one of each in turn, so that every contender meets the
+            # same load from the machine's other work; the order changes from round to
+            # round, so that none always runs first, or right after another.
+            shift = round_number % len(contenders)
+            order = list(contenders)[shift:] + list(contenders)[:shift]
+            if round_number % 2:
+                order.reverse()
+            for number in range(args.launches):
                 for name in order:
                     client_id, marker = contenders[name]
-                    timings[name] += [
-                        timed_launch(platform, client_id, marker, number)
-                        for number in range(args.launches)
-                    ]
+                    timings[name].append(timed_launch(platform, client_id, marker, number))
     print(
-        f"Complete LTI 1.3 launches, sequential, {args.rounds} alternating rounds of"
-        f" {args.launches}; gunicorn with 1 sync worker each; SQLite; {os.cpu_count()} cores"
+        f"Complete LTI 1.3 launches, sequential, interleaved, {args.rounds} rounds of"
+        f" {args.launches} each; gunicorn with 1 sync worker each; {os.cpu_count()} cores"
     )
     print(
-        f"{'tool':<18} {'launches':>8} {'median ms':>10} {'p95 ms':>8}"
-        f" {'tool median':>12} {'tool p95':>9}"
+        f"{'tool':<24} {'launches':>8} {'median ms':>10} {'p95 ms':>8}"
+        f" {'tool median':>12} {'tool p95':>9} {'ratio':>6} {'tool ratio':>11}"
     )
-    medians = {}
+    medians = {
+        name: (
+            statistics.median(end_to_end for end_to_end, _ in values),
+            statistics.median(answers for _, answers in values),
+        )
+        for name, values in timings.items()
+    }
+    example = medians[EXAMPLE]
     for name, values in timings.items():
         total = [end_to_end for end_to_end, _ in values]
         tool = [answers for _, answers in values]
-        medians[name] = (statistics.median(total), statistics.median(tool))
         print(
-            f"{name:<18} {len(values):>8} {medians[name][0]:>10.1f}"
+            f"{name:<24} {len(values):>8} {medians[name][0]:>10.1f}"
             f" {percentile(total, 0.95):>8.1f} {medians[name][1]:>12.1f}"
-            f" {percentile(tool, 0.95):>9.1f}"
+            f" {percentile(tool, 0.95):>9.1f} {example[0] / medians[name][0]:>6.2f}"
+            f" {example[1] / medians[name][1]:>11.2f}"
         )
-    example, ours = medians["PyLTI1p3 example"], medians["this tool"]
     print(
-        f"the example's median / this tool's: {example[0] / ours[0]:.2f} end to end,"
-        f" {example[1] / ours[1]:.2f} for the tool's own answers (goal: 2.00 or more)"
+        "ratio: the example's median / this one's, end to end and for the tool's own two"
+        " answers (goal: 2.00 or more)"
     )
-    print(
-        f"SQL statements of this tool: {login_statements} per login, {launch_statements} per launch"
-    )
+    for kind, cost in costs.items():
+        print(f"SQL statements of this tool on {kind}: {cost.describe()}")
     return 0
 
 
@@ -539,7 +611,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--versus-example", action="store_true", help="against the PyLTI1p3 example (issue 13)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (versus)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of launches (versus)")
+    parser.add_argument(
+        "--also-at",
+        action="append",
+        metavar="GIT_REF",
+        help="also this tool as it was at GIT_REF, on SQLite (versus; repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.serve_single:
         serve_single(args.serve_single)

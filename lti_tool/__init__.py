@@ -57,7 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    app.extensions["lti_tool.cache"] = make_cache(app.config["REDIS_URL"], db_engine(app))
+    app.extensions["lti_tool.cache"] = make_cache(
+        app.config["REDIS_URL"], db_engine(app), app.config.get("DATABASE_SCHEMA")
+    )
     app.extensions["lti_tool.login_limits"] = LoginLimits.from_config(app.config)
     app.extensions["lti_tool.registrations"] = RegistrationCache()
     app.extensions["lti_tool.key_cipher"] = KeyCipher.from_setting(

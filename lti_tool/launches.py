@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import func
+from flask import current_app, has_app_context
+from sqlalchemy import func, inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from .cache import DatabaseCache
+from .db import relax_durability
 from .lti.claims_schema import clean_text
 from .models import Context, Deployment, Membership, ResourceLink, User, utcnow
 from .roles import role_from_claims
@@ -52,24 +55,44 @@ def display_name(claims: Mapping[str, Any]) -> str:
 _STATEMENTS: dict[tuple, Any] = {}
 
 
+def _sessions_in_database() -> bool:
+    """Whether launch sessions live in the tool's database (no Redis configured)."""
+    return has_app_context() and isinstance(
+        current_app.extensions.get("lti_tool.cache"), DatabaseCache
+    )
+
+
 class LaunchRecorder:
     """One upsert per table (user, course, activity, membership) and one commit per launch.
 
-    ``INSERT … ON CONFLICT DO UPDATE … RETURNING id`` (SQLite 3.35+ and PostgreSQL) both
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (SQLite 3.35+ and PostgreSQL) both
     finds and refreshes a row in one statement, and two concurrent first launches of the
-    same person or course cannot collide.
+    same person or course cannot collide. The upserts run as Core statements (the ORM's
+    bulk-insert path costs more than the statement); the resource link comes back as a
+    row and joins the session as a loaded object, so the pages that follow find it
+    without a query.
+
+    The commit does not wait for the disk (``db.relax_durability``) when the launch
+    sessions live in the same database (no Redis): what a launch records is rewritten by
+    every launch from the platform's claims, and the database's log keeps commits in
+    order, so a crash that loses this commit also loses the launch session committed
+    after it, and no token is left naming a row that is gone. With Redis holding the
+    sessions, the commit waits for the disk as before. ``durable`` overrides the choice.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, durable: bool | None = None) -> None:
         self._session = session
         self._insert = (
             postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
+        self._durable = not _sessions_in_database() if durable is None else durable
 
     def record(
         self, launch_id: str, deployment: Deployment, issuer: str, claims: Mapping[str, Any]
     ) -> tuple[LaunchIdentity, ResourceLink | None]:
         """Store the launch; returns the identity its pages carry and its resource link."""
+        if not self._durable:
+            relax_durability(self._session)
         user_pk = self._upsert_user(issuer, claims)
         context_pk = self._upsert_context(deployment.id, claims)
         link = self._upsert_link(deployment.id, context_pk, claims)
@@ -96,14 +119,16 @@ class LaunchRecorder:
     def _upsert(self, model, keys: dict[str, Any], values: dict[str, Any], keep=(), returning=None):
         """Insert ``keys | values`` or update ``values``; ``keep`` names the columns whose
         stored value stays when the new one is empty. Returns the row's id, or the row as
-        an ORM object when ``returning`` is its model."""
+        an object of the session when ``returning`` is its model."""
         statement = self._statement(model, tuple(keys), tuple(values), tuple(keep), returning)
-        parameters = {**keys, **values}
-        if returning is not None:
-            return self._session.scalars(
-                statement, parameters, execution_options={"populate_existing": True}
-            ).one()
-        return self._session.execute(statement, parameters).scalar_one()
+        result = self._session.connection().execute(statement, {**keys, **values})
+        if returning is None:
+            return result.scalar_one()
+        # The row as if loaded by a query: no pending change, in the session's identity map
+        # (replacing the attributes of an instance already there), without a SELECT.
+        row = returning(**result.one()._asdict())
+        make_transient_to_detached(row)
+        return self._session.merge(row, load=False)
 
     def _statement(self, model, keys: tuple, values: tuple, keep: tuple, returning):
         """The upsert for this shape, built once per process: building and hashing a new
@@ -122,7 +147,15 @@ class LaunchRecorder:
                 for name in values
             }
             statement = insert.on_conflict_do_update(index_elements=list(keys), set_=updates)
-            statement = statement.returning(returning if returning is not None else table.c.id)
+            if returning is None:
+                statement = statement.returning(table.c.id)
+            else:  # every column, labelled with its attribute's name
+                statement = statement.returning(
+                    *(
+                        table.c[attribute.columns[0].name].label(attribute.key)
+                        for attribute in inspect(returning).column_attrs
+                    )
+                )
             _STATEMENTS[shape] = statement
         return statement
 

@@ -153,6 +153,9 @@ def find_deployment(
 REGISTRY_VERSION = "registry-version"
 
 
+_VERSION_QUERY = select(CacheEntry.value).where(CacheEntry.key == REGISTRY_VERSION)
+
+
 class RegistrationCache:
     """Registrations (with their deployments) kept between requests of one process.
 
@@ -168,7 +171,13 @@ class RegistrationCache:
         self._entries: dict[tuple[str, str | None], tuple[str | None, Platform | None]] = {}
 
     def find(self, session: Session, issuer: str, client_id: str | None) -> Platform | None:
-        version = session.scalar(select(CacheEntry.value).where(CacheEntry.key == REGISTRY_VERSION))
+        # Read on a connection of its own that commits as it reads: a login needs nothing
+        # else from the database, and a transaction of its own would cost a BEGIN and a
+        # ROLLBACK (two more round trips to PostgreSQL) for this one row.
+        with session.get_bind().connect() as connection:
+            version = connection.execution_options(isolation_level="AUTOCOMMIT").scalar(
+                _VERSION_QUERY
+            )
         with self._lock:
             kept = self._entries.get((issuer, client_id))
         if kept is not None and kept[0] == version:

@@ -17,6 +17,7 @@ Views use these through ``LtiServices`` (``services()``), built per request.
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import json
 import logging
@@ -358,6 +359,17 @@ class ToolOIDCLogin(FlaskOIDCLogin):
 # The launch.
 
 
+#: Stands for the guarded HTTP session of a launch until it needs one.
+_GUARDED_SESSION_ON_FIRST_USE: Any = object()
+
+
+@functools.lru_cache(maxsize=64)
+def public_key(jwk: str) -> Any:
+    """The key object of a platform's JWK (given as canonical JSON), made once per process:
+    what PyJWT verifies with, without parsing a PEM on every launch."""
+    return jwt.PyJWK(json.loads(jwk)).key
+
+
 def new_window_url(entry: dict[str, Any]) -> str | None:
     """Where a browser that kept no state in the frame can start the launch again, top-level."""
     params = entry.get("login_params")
@@ -391,10 +403,24 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def __init__(
         self, *args: Any, cache: Cache | None = None, tool_origin: str = "", **kwargs: Any
     ) -> None:
+        # pylti1p3 makes a plain requests.Session unless given one; ours (``http_session``)
+        # is made on first use instead: a launch whose platform keys are kept sends nothing.
+        if kwargs.get("requests_session") is None:
+            kwargs["requests_session"] = _GUARDED_SESSION_ON_FIRST_USE
         super().__init__(*args, **kwargs)
         self._cache = cache  # None only for a launch restored from the cache
         self._tool_origin = tool_origin
         self._state_entry: dict[str, Any] = {}
+
+    @property
+    def _requests_session(self) -> requests.Session:
+        if self._http is _GUARDED_SESSION_ON_FIRST_USE:
+            self._http = http_session()
+        return self._http
+
+    @_requests_session.setter
+    def _requests_session(self, session) -> None:
+        self._http = session
 
     def validate(self):
         """pylti1p3's checks, reordered and completed; the nonce is consumed last-but-one."""
@@ -500,7 +526,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def get_public_key(self):
         """The platform key for the token's ``kid``; an unknown kid refetches the JWKS once."""
         try:
-            return super().get_public_key()
+            return self._platform_key()
         except LtiException as error:
             if "Unable to find public key" not in str(error):
                 raise
@@ -511,7 +537,32 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self._cache.set(throttle, True, 60)
             self._public_key_cache_data_storage.set_value(self._key_set_cache_key(url), None, 1)
             self._registration.set_key_set(None)
-            return super().get_public_key()
+            return self._platform_key()
+
+    def _platform_key(self):
+        """pylti1p3's ``get_public_key`` (same lookup by ``kid`` and ``alg``, same errors),
+        answering a key object kept per process instead of a PEM: pylti1p3 converts the
+        JWK to PEM with jwcrypto and PyJWT parses the PEM back, on every launch."""
+        key_set = self._registration.get_key_set()
+        if not key_set:
+            url = self._registration.get_key_set_url() or ""
+            if not url.startswith(("http://", "https://")):
+                raise LtiException("The public key set URL is invalid: " + url)
+            key_set = self.fetch_public_key(url)
+            self._registration.set_key_set(key_set)
+        header = self._jwt.get("header", {})
+        kid, alg = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LtiException("JWT KID not found")
+        if not alg:
+            raise LtiException("JWT ALG not found")
+        for key in key_set["keys"]:
+            if key.get("kid") == kid and key.get("alg", "RS256") == alg:
+                try:
+                    return public_key(json.dumps(key, sort_keys=True)), alg
+                except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as error:
+                    raise LtiException("Can't convert JWT key to PEM format") from error
+        raise LtiException("Unable to find public key")
 
     @staticmethod
     def _key_set_cache_key(url: str) -> str:
@@ -808,7 +859,6 @@ class LtiServices:
             self.tool_conf,
             cache=self.cache,
             tool_origin=origin_of(self.tool_url()) or "",
-            requests_session=http_session(),
             **common,
         )
         launch.set_public_key_caching(KeySetStorage(self.cache), KEY_SET_TTL)
