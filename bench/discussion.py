@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import sys
 import threading
 import time
@@ -42,28 +41,25 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench._clients import (  # noqa: E402
+    DISCUSSION,
+    POST_ID,
+    add_learners,
+    launch_page,
+    tool_settings,
+)
+from bench._clients import POST_TEXT as TEXT  # noqa: E402
 from bench.launch import (  # noqa: E402
     REDIS_URL,
-    SECRET,
     database,
     free_port,
     percentile,
     prepare_tool,
     tool_process,
 )
-from tests.lti_platform import Platform, User, launch  # noqa: E402
-from tests.lti_platform.claims import ROLE_LEARNER  # noqa: E402
+from tests.lti_platform import Platform  # noqa: E402
 
 SCENARIO = "scenario-john-roofer"
-DISCUSSION = re.compile(r'data-discussion="(\d+)"')
-TOKEN = re.compile(r'name="lti_token" value="([^"]+)"')
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-POST_ID = re.compile(r'id="post-(\d+)"')
-TEXT = (
-    "Boundaries blur when the *same people* meet in different roles. I would:\n\n"
-    "- agree what the relationship is at the outset\n- revisit it when things change\n\n"
-    "> clarity and negotiation at the outset\n"
-)
 
 
 @dataclass
@@ -100,26 +96,13 @@ def join(platform: Platform, tool_url: str, clients: int) -> list[Learner]:
     """The learners launch the activity once each; their pages carry the tokens."""
     platform.resource_link("course-1", "activity-1", custom={"activity": f"scenario:{SCENARIO}"})
     learners = []
-    for number in range(clients):
-        user = platform.add_user(
-            User(
-                f"bench-{number}",
-                f"Learner {number}",
-                "Learner",
-                str(number),
-                f"l{number}@example.edu",
-                (ROLE_LEARNER,),
-            )
-        )
-        page = launch(platform, user=user, course_id="course-1", resource_link_id="activity-1")
-        if page.status_code != 200 or not DISCUSSION.search(page.text):
-            raise RuntimeError(f"launch answered {page.status_code}: {page.text[:300]!r}")
-        discussion = DISCUSSION.search(page.text).group(1)
+    for user in add_learners(platform, clients):
+        page = launch_page(platform, user, "course-1", "activity-1")
         learners.append(
             Learner(
-                f"{tool_url}/discussions/{discussion}",
-                TOKEN.search(page.text).group(1),
-                CSRF.search(page.text).group(1),
+                f"{tool_url}/discussions/{page.number(DISCUSSION)}",
+                page.token,
+                page.csrf,
                 requests.Session(),
             )
         )
@@ -178,15 +161,9 @@ def bench(db_kind: str, server: str, args: argparse.Namespace) -> list[Measured]
     port = free_port()
     tool_url = f"http://127.0.0.1:{port}"
     with Platform() as platform, database(db_kind) as db_settings:
-        settings = {
-            "LTI_TOOL_ENV": "development",
-            "SECRET_KEY": SECRET,
-            "LTI_TOOL_URL": tool_url,
-            "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
-            "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
-            "GRADE_WORKER": "off",
-            **db_settings,
-        }
+        settings = tool_settings(
+            tool_url, db_settings, LTI_LOGIN_RATE_LIMIT_PER_ISSUER="off", GRADE_WORKER="off"
+        )
         if server == "gunicorn":
             settings["REDIS_URL"] = REDIS_URL
         prepare_tool(settings, platform, tool_url)

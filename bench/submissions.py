@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,27 +36,26 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench._clients import (  # noqa: E402
+    PLACEMENT,
+    REQUEST_KEY,
+    SENTENCE,
+    add_learners,
+    launch_page,
+    stored_counts,
+    tool_settings,
+)
 from bench.launch import (  # noqa: E402
     REDIS_URL,
-    SECRET,
     database,
     free_port,
     percentile,
     prepare_tool,
     tool_process,
 )
-from tests.lti_platform import Platform, User, launch  # noqa: E402
-from tests.lti_platform.claims import ROLE_LEARNER  # noqa: E402
+from tests.lti_platform import Platform  # noqa: E402
 
 ESSAY = "recovery-story-essay"
-PLACEMENT = re.compile(r'data-placement="(\d+)"')
-TOKEN = re.compile(r'name="lti_token" value="([^"]+)"')
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-REQUEST_KEY = re.compile(r'name="request_key" value="([^"]+)"')
-SENTENCE = (
-    "My recovery began when someone who had been there listened without judging, and peer "
-    "support showed me that hope, control and opportunity can be rebuilt one step at a time. "
-)
 
 
 @dataclass
@@ -75,7 +73,7 @@ class Learner:
     failures: list[str] = field(default_factory=list)
 
     def autosave(self) -> None:
-        self.text += f"({len(self.autosave_ms)}) " + SENTENCE
+        self.text += f"({self.number}.{len(self.autosave_ms)}) " + SENTENCE
         answer = self.session.post(
             self.url + "/draft",
             data={"body": self.text, "revision": str(self.revision)},
@@ -107,27 +105,15 @@ def join(platform: Platform, tool_url: str, clients: int) -> list[Learner]:
     """The learners launch the activity once each; their pages carry the tokens."""
     platform.resource_link("course-1", "activity-1", custom={"activity": f"assignment:{ESSAY}"})
     learners = []
-    for number in range(clients):
-        user = platform.add_user(
-            User(
-                f"bench-{number}",
-                f"Learner {number}",
-                "Learner",
-                str(number),
-                f"l{number}@example.edu",
-                (ROLE_LEARNER,),
-            )
-        )
-        page = launch(platform, user=user, course_id="course-1", resource_link_id="activity-1")
-        if page.status_code != 200 or not PLACEMENT.search(page.text):
-            raise RuntimeError(f"launch answered {page.status_code}: {page.text[:300]!r}")
+    for number, user in enumerate(add_learners(platform, clients)):
+        page = launch_page(platform, user, "course-1", "activity-1")
         learners.append(
             Learner(
                 number,
-                f"{tool_url}/assignments/{PLACEMENT.search(page.text).group(1)}",
-                TOKEN.search(page.text).group(1),
-                CSRF.search(page.text).group(1),
-                REQUEST_KEY.search(page.text).group(1),
+                f"{tool_url}/assignments/{page.number(PLACEMENT)}",
+                page.token,
+                page.csrf,
+                page.number(REQUEST_KEY),
                 requests.Session(),
             )
         )
@@ -156,47 +142,24 @@ def work(learner: Learner, duration: float, interval: float) -> None:
 
 
 def integrity(db_settings: dict[str, str], learners: list[Learner]) -> tuple[int, int, int, int]:
-    """(learners, stored exactly once with the text sent, missing, duplicated or altered)."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
+    """(learners, essays stored exactly once as sent, missing or altered, duplicated)."""
     from lti_tool.assignments.models import Submission
-    from lti_tool.db import make_engine
-    from lti_tool.models import User as ToolUser
 
-    engine = make_engine(db_settings["DATABASE_URL"], schema=db_settings.get("DATABASE_SCHEMA"))
-    exact = missing = wrong = 0
-    with Session(engine) as session:
-        for learner in learners:
-            rows = session.execute(
-                select(Submission.body, func.count())
-                .join(ToolUser, ToolUser.id == Submission.user_id)
-                .where(ToolUser.sub == f"bench-{learner.number}")
-                .group_by(Submission.body)
-            ).all()
-            if not rows:
-                missing += 1
-            elif len(rows) == 1 and rows[0][1] == 1 and rows[0][0] == learner.text.strip():
-                exact += 1
-            else:
-                wrong += 1
-    engine.dispose()
-    return len(learners), exact, missing, wrong
+    sent = [learner.text.strip() for learner in learners]
+    counts = stored_counts(db_settings, Submission.body, sent)
+    exact = sum(1 for text in sent if counts[text] == 1)
+    missing = sum(1 for text in sent if counts[text] == 0)
+    return len(learners), exact, missing, len(learners) - exact - missing
 
 
 def bench(db_kind: str, server: str, args: argparse.Namespace) -> dict:
     port = free_port()
     tool_url = f"http://127.0.0.1:{port}"
     with Platform() as platform, database(db_kind) as db_settings:
-        settings = {
-            "LTI_TOOL_ENV": "development",
-            "SECRET_KEY": SECRET,
-            "LTI_TOOL_URL": tool_url,
-            "LTI_LOGIN_RATE_LIMIT_PER_ADDRESS": "off",
-            "LTI_LOGIN_RATE_LIMIT_PER_ISSUER": "off",
-            "GRADE_WORKER": "off",  # the outbox rows are written; delivery is not measured
-            **db_settings,
-        }
+        # The outbox rows are written; delivery is not measured.
+        settings = tool_settings(
+            tool_url, db_settings, LTI_LOGIN_RATE_LIMIT_PER_ISSUER="off", GRADE_WORKER="off"
+        )
         if server == "gunicorn":
             settings["REDIS_URL"] = REDIS_URL
         prepare_tool(settings, platform, tool_url)
@@ -256,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         learners, exact, missing, wrong = result["integrity"]
         print(
             f"    integrity: {learners} learners, {exact} essays stored exactly once as sent, "
-            f"{missing} missing, {wrong} duplicated or altered",
+            f"{missing} missing or altered, {wrong} duplicated",
             flush=True,
         )
         if result["failures"]:

@@ -3,13 +3,13 @@ PostgreSQL schema and one Redis behind a round-robin proxy, so that consecutive 
 one learner land on different processes; Redis restarted and PostgreSQL connections dropped
 under them.
 
-The proxy is this module's own: a threaded werkzeug app that sends each request to the next
-backend in turn, headers and body passed through, and records which backend served it.
+The proxy is the tests' own (``round_robin.py``): a threaded werkzeug app that sends each
+request to the next backend in turn, headers and body passed through, and records which
+backend served it.
 """
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import os
 import socket
@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import create_engine, text
-from werkzeug.wrappers import Request, Response
 
 from tests.lti_platform import LEARNER, SECOND_LEARNER, launch
 
@@ -32,13 +31,13 @@ from . import test_assignment_http as assignments
 from . import test_discussion_http as discussions
 from .conftest import POSTGRES_URL, SECRET, Connected, connect
 from .helpers import csrf_token, launch_token
+from .round_robin import RoundRobin, alternating
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 START_WITHIN = 60  # seconds for a process (gunicorn, redis-server) to answer
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "trailer"}
 
 
 @pytest.fixture
@@ -59,49 +58,6 @@ def wait_until(condition: Callable[[], bool], what: str, within: float = START_W
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {within} s: {what}")
         time.sleep(0.1)
-
-
-# ------------------------------------------------------------------ the proxy
-
-
-@dataclass
-class RoundRobin:
-    """A WSGI app sending each request to the next of ``backends`` (``host:port``)."""
-
-    backends: list[str]
-    served: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, backend
-
-    def __post_init__(self) -> None:
-        self._turn = itertools.cycle(self.backends)
-        self._lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        with self._lock:
-            backend = next(self._turn)
-            self.served.append((request.method, request.path, backend))
-        headers = {k: v for k, v in request.headers if k.lower() not in HOP_BY_HOP}
-        connection = http.client.HTTPConnection(backend, timeout=60)
-        try:
-            connection.request(
-                request.method, environ["REQUEST_URI"], body=request.get_data(), headers=headers
-            )
-            answer = connection.getresponse()
-            body = answer.read()
-        finally:
-            connection.close()
-        passed = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP]
-        response = Response(body, answer.status)
-        response.headers.clear()
-        response.headers.extend(passed)
-        return response(environ, start_response)
-
-    def backends_of(self, since: int = 0) -> list[str]:
-        return [backend for _method, _path, backend in self.served[since:]]
-
-
-def alternating(backends: list[str]) -> bool:
-    return len(backends) >= 2 and all(a != b for a, b in itertools.pairwise(backends))
 
 
 # ------------------------------------------------------------------ the processes
