@@ -11,10 +11,6 @@ this package (to register its tables) before those modules can load.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
 import json
 import secrets
 
@@ -23,6 +19,7 @@ from sqlalchemy import select
 
 from .. import db, learner_text
 from ..errors import error_page
+from ..feature_views import csv_cell, csv_download, own_row, storage_key
 from ..models import Context, ResourceLink
 from ..pages import render_page
 from ..roles import Role
@@ -49,22 +46,7 @@ def open_assignment(link: ResourceLink, assignment_id: str):
 
 def own_placement(placement_pk: int) -> Placement:
     """The placement ``placement_pk`` if it belongs to the launch's own link; else 404."""
-    launch = g.launch
-    if launch.context_pk is None or launch.resource_link_pk is None:
-        abort(404)
-    found = db.get_session().scalar(
-        select(Placement)
-        .join(ResourceLink, ResourceLink.id == Placement.resource_link_pk)
-        .where(
-            Placement.id == placement_pk,
-            ResourceLink.id == launch.resource_link_pk,
-            ResourceLink.deployment_id == launch.deployment_pk,
-            ResourceLink.context_pk == launch.context_pk,
-        )
-    )
-    if found is None:
-        abort(404)
-    return found
+    return own_row(Placement, placement_pk)
 
 
 def viewer() -> Viewer:
@@ -84,9 +66,7 @@ def _service() -> AssignmentService:
 
 def _draft_key(placement: Placement) -> str:
     """Names the essay's copy in the browser's storage: one per person and placement."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    message = f"assignment-draft|{g.launch.user_pk}|{placement.id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
+    return storage_key("assignment-draft", placement.id)
 
 
 def _wants_json() -> bool:
@@ -395,47 +375,35 @@ def marks_csv(placement_pk: int):
     rows = service.statuses(placement, context, members)
     service.record(placement, viewer(), EXPORTED_MARKS)
     session.commit()
-    out = io.StringIO()
-    writer = csv.writer(out)
     criteria = [c.id for c in texts.rubric]
-    writer.writerow(
-        ["name", "status", "version", "submitted_at", "late", "receipt", *criteria, "total",
-         "maximum", "mark_state", "gradebook"]
-    )  # fmt: skip
-    for row in rows:
-        if row.role != "learner":
-            continue
-        latest, given = row.latest, json.loads(row.mark.points) if row.mark else {}
-        writer.writerow(
-            [
-                _csv_cell(row.name),
-                row.status,
-                latest.version if latest else "",
-                _iso(latest.submitted_at) if latest else "",
-                ("yes" if latest.late else "no") if latest else "",
-                latest.receipt if latest else "",
-                *[_number(given.get(c)) for c in criteria],
-                _number(row.mark.total) if row.mark else "",
-                _number(row.mark.maximum) if row.mark else "",
-                row.mark.state if row.mark else "",
-                row.delivery.state if row.delivery else "",
-            ]
-        )
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="assignment-{placement.id}-marks.csv"'
+    header = ["name", "status", "version", "submitted_at", "late", "receipt", *criteria, "total",
+              "maximum", "mark_state", "gradebook"]  # fmt: skip
+    return csv_download(
+        f"assignment-{placement.id}-marks.csv",
+        header,
+        (_marks_row(row, criteria) for row in rows if row.role == "learner"),
     )
-    return response
+
+
+def _marks_row(row, criteria: list[str]) -> list:
+    latest, given = row.latest, json.loads(row.mark.points) if row.mark else {}
+    return [
+        csv_cell(row.name),
+        row.status,
+        latest.version if latest else "",
+        _iso(latest.submitted_at) if latest else "",
+        ("yes" if latest.late else "no") if latest else "",
+        latest.receipt if latest else "",
+        *[_number(given.get(c)) for c in criteria],
+        _number(row.mark.total) if row.mark else "",
+        _number(row.mark.maximum) if row.mark else "",
+        row.mark.state if row.mark else "",
+        row.delivery.state if row.delivery else "",
+    ]
 
 
 def _number(value) -> str:
     return "" if value is None else f"{value:g}"
-
-
-def _csv_cell(value: str) -> str:
-    """Names from the LMS as CSV text that spreadsheets do not run as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.post("/<int:placement_pk>/audit")

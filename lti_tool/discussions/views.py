@@ -12,17 +12,13 @@ this package (to register its tables) before those modules can load.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
 from datetime import timedelta
 
 from flask import abort, current_app, g, jsonify, make_response, request
-from sqlalchemy import select
 
 from .. import db, learner_text
 from ..errors import error_page
+from ..feature_views import csv_cell, csv_download, own_row, storage_key
 from ..models import Context, ResourceLink
 from ..pages import render_page
 from ..roles import Role
@@ -53,22 +49,7 @@ def _label(discussion: Discussion) -> str:
 
 def own_discussion(discussion_pk: int) -> Discussion:
     """The discussion ``discussion_pk`` if it belongs to the launch's own link; else 404."""
-    launch = g.launch
-    if launch.context_pk is None or launch.resource_link_pk is None:
-        abort(404)
-    found = db.get_session().scalar(
-        select(Discussion)
-        .join(ResourceLink, ResourceLink.id == Discussion.resource_link_pk)
-        .where(
-            Discussion.id == discussion_pk,
-            ResourceLink.id == launch.resource_link_pk,
-            ResourceLink.deployment_id == launch.deployment_pk,
-            ResourceLink.context_pk == launch.context_pk,
-        )
-    )
-    if found is None:
-        abort(404)
-    return found
+    return own_row(Discussion, discussion_pk)
 
 
 def viewer() -> Viewer:
@@ -97,9 +78,7 @@ def _page(discussion: Discussion, *, status: int = 200, visit: bool = True, **ex
 
 def _draft_key(discussion: Discussion) -> str:
     """Names the composer's draft in the browser's storage: one per person and discussion."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    message = f"draft|{g.launch.user_pk}|{discussion.id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
+    return storage_key("draft", discussion.id)
 
 
 def _act(
@@ -485,19 +464,8 @@ def mark(discussion_pk: int, user_pk: int):
 def roster_csv(discussion_pk: int):
     discussion = own_discussion(discussion_pk)
     rows, _problem = _roster(discussion)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "role", "posts"])
-    for row in rows:
-        writer.writerow([_csv_cell(row.name), row.role, row.posts])
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="discussion-{discussion.id}-participation.csv"'
+    return csv_download(
+        f"discussion-{discussion.id}-participation.csv",
+        ["name", "role", "posts"],
+        ([csv_cell(row.name), row.role, row.posts] for row in rows),
     )
-    return response
-
-
-def _csv_cell(value: str) -> str:
-    """Names from the LMS as CSV text that spreadsheets do not run as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
