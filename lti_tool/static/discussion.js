@@ -98,5 +98,18 @@
       saveOnServer(body.value);
     }, 400);
   });
+  // Post pressed within 400 ms of the last keystroke: the pending save must not run while the
+  // post is on its way, or it could store the posted text as a draft again after the post
+  // cleared it (the composer would show it again at the next visit). Preview keeps the draft.
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      window.clearTimeout(timer);
+      var submitter = event.submitter;
+      if (submitter && submitter.hasAttribute("formaction")) {
+        saveLocally(body.value);
+        saveOnServer(body.value);
+      }
+    });
+  }
   showCount();
 })();
