@@ -307,7 +307,10 @@ def test_instructors_hide_restore_pin_and_lock(course):
 
     ina.submit(f"/posts/{sams}/hide", reason="Please keep it kind")
     sam = open_as(course, SECOND_LEARNER)
-    assert "Hidden by the instructors: Please keep it kind" in sam.text()
+    assert (
+        "Hidden by the instructors: only you and the instructors can see this post."
+        " Their reason: Please keep it kind" in sam.text()
+    )
     lee = open_as(course, LEARNER).submit("/posts", body="Lee's")
     assert "Sam's unkind words" not in lee.page and "Please keep it kind" not in lee.page
 
