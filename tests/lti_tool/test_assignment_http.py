@@ -213,7 +213,8 @@ def test_a_resubmission_is_a_second_version_and_the_first_is_kept(course):
     lee.hand_in("Version two")
 
     assert "Version 2 was submitted" in lee.text()
-    assert "You have submitted 2 version(s)" in lee.text()
+    assert "Handed in: version 2," in lee.text()
+    assert "Submit again as version 3" in lee.text()
     assert len(re.findall(r"/versions/(\d+)", lee.page)) == 2
 
 
@@ -371,7 +372,7 @@ def test_the_instructor_list_shows_nrps_learners_statuses_and_deliveries(course)
     assert "Kim Kaur not started" in listing and "has not opened the activity" in listing
     assert "Sam Student draft" in listing
     assert "Lee Learner submitted" in listing
-    assert "grade delivery failed" in listing
+    assert "Submission: not accepted by the LMS" in listing
     assert "Retry sending the grade for Lee Learner" in listing
     assert "Ina Instructor" not in listing  # learners only
 
@@ -387,7 +388,7 @@ def test_the_instructor_retries_a_failed_delivery(course):
     deliver_all(course.app)
 
     assert "The grade is being sent again." in ina.text()
-    assert "grade delivered" in open_as(course, INSTRUCTOR).text()
+    assert "Submission: in the LMS gradebook" in open_as(course, INSTRUCTOR).text()
 
 
 def test_release_all_and_the_csv_export_of_marks(course):
