@@ -334,7 +334,7 @@ def assignment(s: Session) -> None:
     s.shoot(ina, "assignment-instructor-released")
     click(ina, tool(ina).get_by_role("button", name="Back to the submissions"))
     s.shoot(ina, "assignment-instructor-submissions-marked")
-    click(ina, tool(ina).get_by_role("button", name="See the learner's page"))
+    click(ina, tool(ina).get_by_role("button", name="Try the learners' page"))
     s.shoot(ina, "assignment-instructor-learner-page")
 
     sam = s.reopen(sam, SECOND_LEARNER, ESSAY)
