@@ -163,3 +163,28 @@ def test_with_framed_cookies_blocked_a_canvas_like_platform_storage_launch_reach
 
     expect(frame.locator(".notice")).to_have_text("Your post is published.")
     expect(frame.locator(".commentary")).to_be_visible()
+
+
+def test_a_post_sent_right_after_typing_does_not_come_back_as_a_draft(open_page, discussion):
+    """The draft is saved 400 ms after the last keystroke: Post pressed sooner must not let
+    that save run while the post's answer is on its way (it would store the posted text as
+    a draft again, after the post cleared it, and the next visit would show it again)."""
+    import time
+
+    page = open_page(BLOCKED)
+    frame = open_discussion(page, discussion)
+
+    def slow_answer(route):
+        answer = route.fetch()  # the post is stored and the draft cleared
+        time.sleep(0.8)  # while the old page is still shown, past the save's 400 ms
+        route.fulfill(response=answer)
+
+    page.route("**/discussions/*/posts", slow_answer)
+    frame.locator("#composer-body").fill("Posted at once")
+    frame.get_by_role("button", name="Post", exact=True).click()
+    expect(frame.locator(".notice")).to_have_text("Your post is published.")
+    page.unroute("**/discussions/*/posts")
+    page.wait_for_timeout(300)  # a save sent late would have arrived by now
+
+    frame = open_discussion(page, discussion)
+    expect(frame.locator("#composer-body")).to_have_value("")
