@@ -541,6 +541,16 @@ def versus_example(args: argparse.Namespace) -> int:
         for client_id, marker in contenders.values():
             for number in range(args.warmup):
                 timed_launch(platform, client_id, marker, number)
+        # One PostgreSQL round trip (``SELECT 1`` from Python, as the tool waits for one),
+        # timed between launches: what the tool's round trips cost under the same load.
+        probe = None
+        if "postgresql" in kinds:
+            import psycopg
+
+            probe = stack.enter_context(
+                psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), autocommit=True)
+            )
+        round_trip_ms: list[float] = []
         for round_number in range(args.rounds):
             # Launches interleaved, one of each in turn, so that every contender meets the
             # same load from the machine's other work; the order changes from round to
@@ -553,6 +563,10 @@ def versus_example(args: argparse.Namespace) -> int:
                 for name in order:
                     client_id, marker = contenders[name]
                     timings[name].append(timed_launch(platform, client_id, marker, number))
+                if probe is not None:
+                    started = time.perf_counter()
+                    probe.execute("SELECT 1").fetchone()
+                    round_trip_ms.append((time.perf_counter() - started) * 1000)
     print(
         f"Complete LTI 1.3 launches, sequential, interleaved, {args.rounds} rounds of"
         f" {args.launches} each; gunicorn with 1 sync worker each; {os.cpu_count()} cores"
@@ -584,6 +598,16 @@ def versus_example(args: argparse.Namespace) -> int:
     )
     for kind, cost in costs.items():
         print(f"SQL statements of this tool on {kind}: {cost.describe()}")
+    if round_trip_ms and {"this tool, sqlite", "this tool, postgresql"} <= set(medians):
+        trip = statistics.median(round_trip_ms)
+        cost = costs["postgresql"]
+        trips = (cost.login_round_trips or 0) + (cost.launch_round_trips or 0)
+        difference = medians["this tool, postgresql"][1] - medians["this tool, sqlite"][1]
+        print(
+            f"PostgreSQL over SQLite, the tool's answers: {difference:+.1f} ms;"
+            f" {trips} round trips x {trip:.2f} ms (median SELECT 1 between launches)"
+            f" = {trips * trip:.1f} ms"
+        )
     return 0
 
 

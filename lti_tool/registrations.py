@@ -171,13 +171,15 @@ class RegistrationCache:
         self._entries: dict[tuple[str, str | None], tuple[str | None, Platform | None]] = {}
 
     def find(self, session: Session, issuer: str, client_id: str | None) -> Platform | None:
-        # Read on a connection of its own that commits as it reads: a login needs nothing
-        # else from the database, and a transaction of its own would cost a BEGIN and a
-        # ROLLBACK (two more round trips to PostgreSQL) for this one row.
-        with session.get_bind().connect() as connection:
-            version = connection.execution_options(isolation_level="AUTOCOMMIT").scalar(
-                _VERSION_QUERY
-            )
+        # Read on a connection of its own, outside any transaction: a login needs nothing
+        # else from the database, and a transaction for this one row would cost a BEGIN
+        # and a ROLLBACK, two more round trips to PostgreSQL (SQLite's driver opens none
+        # for a read, and switching its mode back and forth costs more than the read).
+        bind = session.get_bind()
+        with bind.connect() as connection:
+            if bind.dialect.name != "sqlite":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            version = connection.scalar(_VERSION_QUERY)
         with self._lock:
             kept = self._entries.get((issuer, client_id))
         if kept is not None and kept[0] == version:

@@ -21,6 +21,7 @@ cannot make a browser send them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -65,7 +66,14 @@ class LaunchIdentity:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret_key: str | bytes) -> URLSafeTimedSerializer:
+    """One serializer per secret, made once per process: every launch issues a token and
+    every request after it reads one, and making the serializer costs more than using it."""
+    return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
 
 
 def _cache():
