@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Python 3.11.
 #   scripts/setup.sh           Python environment only (.venv), enough to build packages
-#   scripts/setup.sh --test    also the browser test stack: Debian chromium and the npm packages
+#   scripts/setup.sh --test    also the benchmarks' and tests' packages (locust among them),
+#                              Debian chromium and the npm packages
 # Idempotent: each step is skipped when what it installs is already there and current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ if [ ! -f "$stamp" ]; then
     echo "setup: installing Python dependencies"
     .venv/bin/python -m pip install -q --upgrade pip
     if $with_tests; then
-        .venv/bin/python -m pip install -q -e '.[test]'
+        .venv/bin/python -m pip install -q -e '.[test,bench]'
     else
         .venv/bin/python -m pip install -q -e .
     fi

@@ -120,6 +120,15 @@ def make_huey(app: Flask) -> Huey:
     name = app.config.get("GRADE_QUEUE_NAME", "lti_tool.grades")
     if app.config.get("REDIS_URL"):
         return RedisHuey(name, url=app.config["REDIS_URL"], results=False, utc=True)
+    if make_url(app.config["DATABASE_URL"]).get_backend_name() != "sqlite":
+        # A shared database but a queue on this host's disk: jobs enqueued by the web
+        # processes of one host reach only the workers of that host; the others' grades
+        # wait for the sweep (a minute or more).
+        log.warning(
+            "grade queue: a file on this host (%s) although the database is shared; "
+            "with processes on several hosts, set REDIS_URL",
+            queue_file(app),
+        )
     return SqliteHuey(name, filename=queue_file(app), results=False, utc=True)
 
 
