@@ -251,6 +251,7 @@ def _marking_page(placement: Placement, learner_pk: int, *, status: int = 200, *
         "assignments/marking.html",
         placement=placement,
         texts=texts,
+        rules=_service().rules(placement, texts),
         page=page,
         bodies=bodies,
         points=points,

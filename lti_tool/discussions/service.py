@@ -353,6 +353,10 @@ class DiscussionService:
                 label = name or "A participant"
                 if author_is_staff:
                     label += " (instructor)"
+                elif discussion.anonymous and number:
+                    # Instructors also see the pseudonym, so that "Participant 4" in a
+                    # learner's post or report can be told apart from the others.
+                    label += f" ({pseudonym(number)})"
             else:
                 label = pseudonym(number)
             readable = post.state == VISIBLE or (post.state == HIDDEN and (own or viewer.staff))
@@ -533,6 +537,19 @@ class DiscussionService:
             raise NotFound
         if reason not in REPORT_REASONS:
             raise Refused("Choose a reason.")
+        if self._session.scalar(
+            select(Report.id).where(
+                Report.post_id == post.id,
+                Report.reporter_id == viewer.user_pk,
+                Report.reason == reason,
+                Report.handled_at.is_(None),
+            )
+        ):
+            raise Refused(
+                "You have already reported this post for this reason; the instructors have "
+                "your report. To tell them something more, choose another reason or contact "
+                "them directly."
+            )
         note = note.strip()
         if len(note) > REPORT_NOTE_LIMIT:
             raise Refused(f"Please keep the note under {REPORT_NOTE_LIMIT} characters.")

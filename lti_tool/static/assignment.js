@@ -92,8 +92,10 @@
     status.textContent = message;
   }
 
+  // The same clock the page prints on the server ("10:42 UTC"): one status, one format.
   function clock(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return two(date.getUTCHours()) + ":" + two(date.getUTCMinutes()) + " UTC";
   }
 
   function setRevision(value) {

@@ -44,6 +44,8 @@ def test_a_learner_writes_autosaves_reloads_and_submits_by_keyboard(open_page, a
     page.keyboard.type("My recovery story began when I met a peer worker.")
     expect(frame.locator("#word-count")).to_have_text("10 words")
     expect(frame.locator("#essay-status")).to_contain_text("Saved at", timeout=10_000)
+    # The same clock as the page the server prints: "Saved at 10:42 UTC".
+    expect(frame.locator("#essay-status")).to_have_text(re.compile(r"Saved at \d\d:\d\d UTC"))
 
     frame = open_assignment(page, assignment)  # the LMS page reloaded: a new launch
     expect(frame.locator("#essay-body")).to_have_value(

@@ -254,6 +254,23 @@ def test_late_work_is_marked_late_or_refused_as_the_instructor_set(course):
     assert "Your draft is kept" in sam.text()
 
 
+def test_work_over_the_word_limit_is_handed_in_and_shown_over_the_limit(course):
+    """Academic word limits carry a tolerance and a penalty the marker decides: the tool never
+    refuses an essay for its length (at a deadline that would cost the learner the work), it
+    says so to the learner as they write and submit, and to the marker."""
+    ina = open_as(course, INSTRUCTOR)
+    ina.submit("/settings", word_limit="5", late_policy="default")
+    assert "Settings saved." in ina.text()
+
+    lee = open_as(course, LEARNER).hand_in("one two three four five six seven")
+
+    assert lee.status == 200
+    assert "7 words (over the 5-word limit)" in lee.text()
+    lee_pk = user_pk(course.app, LEARNER.id)
+    marking = open_as(course, INSTRUCTOR).submit(f"/learners/{lee_pk}")
+    assert "7 words (over the 5-word limit)" in marking.text()
+
+
 def test_the_lms_due_date_substitution_is_used_when_the_tool_sets_none(course):
     course.platform.resource_link(
         "c1",

@@ -221,7 +221,11 @@ def test_anonymous_peers_see_stable_pseudonyms_and_instructors_see_names(world):
     authors = {v.body.striptags(): v.author for v in _flat(world.page(lee))}
     assert authors == {"one": "Participant 1", "two": "Participant 2", "three": "Participant 1"}
     named = {v.body.striptags(): v.author for v in _flat(world.page(ina))}
-    assert named == {"one": "Sam", "two": "Kim", "three": "Sam"}
+    assert named == {
+        "one": "Sam (Participant 1)",
+        "two": "Kim (Participant 2)",
+        "three": "Sam (Participant 1)",
+    }
     assert {v.body.striptags(): v.author for v in _flat(world.page(sam))}["one"] == "You"
 
 
@@ -417,6 +421,23 @@ def test_reports_reach_instructors_safeguarding_first_and_never_peers(world):
 
     world.service.handle_report(world.discussion, ina, reports[0].id)
     assert world.page(ina).open_safeguarding == 0
+
+
+def test_the_same_report_twice_is_refused_until_it_is_handled(world):
+    world.discussion.post_first = False
+    kim, sam = world.person("Kim"), world.person("Sam")
+    ina = world.person("Ina", "instructor")
+    sams = world.post(sam, "something unkind")
+    world.service.report(world.discussion, kim, sams, "disrespectful")
+
+    with pytest.raises(Refused, match="already reported"):
+        world.service.report(world.discussion, kim, sams, "disrespectful")
+    world.service.report(world.discussion, kim, sams, SAFEGUARDING)  # something more to say
+    (first, _) = sorted(world.service.reports(world.discussion, ina), key=lambda r: r.id)
+    world.service.handle_report(world.discussion, ina, first.id)
+    world.service.report(world.discussion, kim, sams, "disrespectful")  # again, later
+
+    assert len(world.service.reports(world.discussion, ina)) == 3
 
 
 def test_a_hidden_post_shows_its_author_why_and_peers_nothing(world):
