@@ -99,8 +99,8 @@ def _ping_when_readable(ping: Callable[[Any], bool]) -> Callable[[Any], bool]:
             poller.register(dbapi_connection.fileno(), select.POLLIN)
             if not poller.poll(0):
                 return True
-        except (AttributeError, OSError, ValueError):
-            pass  # no socket to look at: ask the server
+        except Exception:  # no socket to look at (a driver without one, a closed connection)
+            pass  # ask the server, as the pool always did
         return ping(dbapi_connection)
 
     return ping_when_readable
