@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.lti_platform import Platform, User, launch
+from tests.lti_platform import Platform, User, start_launch
 from tests.lti_platform.claims import ROLE_LEARNER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +75,8 @@ class Page:
     """A page of the tool after a launch: its text and the tokens later requests carry."""
 
     text: str
+    #: For a launch: the tool's share, its answers to the login and to the id_token POST.
+    tool_ms: float = 0.0
 
     @property
     def token(self) -> str:
@@ -100,10 +102,12 @@ def launch_page(
     session: requests.Session | None = None,
 ) -> Page:
     """A complete LTI launch of ``link`` in ``course`` by ``user``; the tool's page."""
-    answer = launch(platform, session, user=user, course_id=course, resource_link_id=link)
+    attempt = start_launch(platform, session, user=user, course_id=course, resource_link_id=link)
+    answer = attempt.post()
     if answer.status_code != 200 or 'name="lti_token"' not in answer.text:
         raise RuntimeError(f"launch answered {answer.status_code}: {answer.text[:300]!r}")
-    return Page(answer.text)
+    tool = attempt.login_response.elapsed + answer.elapsed
+    return Page(answer.text, tool.total_seconds() * 1000)
 
 
 # ----------------------------------------------------------------------------- the tool

@@ -20,7 +20,8 @@ are read, a sentence is typed) picks one of:
 kind         weight  request
 ===========  ======  ===============================================================
 launch       1       a complete LTI launch of one of the two activities again (login
-                     initiation, the platform's authorization, the id_token POST)
+                     initiation, the platform's authorization, the id_token POST; the
+                     tool's share, its two answers, is printed too)
 read         5       the discussion page (POST /discussions/<id>)
 post         1       a new post, answered with the page
 autosave     4       the essay's draft (POST …/draft, JSON, as the page's script)
@@ -85,6 +86,8 @@ from bench.launch import database, free_port, percentile, prepare_tool  # noqa: 
 from tests.lti_platform import Platform  # noqa: E402
 
 KINDS = ("launch", "read", "post", "autosave", "submit")
+#: Of a launch, the tool's two answers (login, id_token POST), without the platform's page.
+TOOL_SHARE = "launch: the tool's part"
 SECTION = 25  # learners per course section
 SCENARIO = "scenario-john-roofer"
 ESSAY = "recovery-story-essay"
@@ -159,6 +162,8 @@ def learner_class(run: Run) -> type[locust.FastHttpUser]:
                 exception=error,
                 context={},
             )
+            if page is not None and run.measuring:
+                run.ms[TOOL_SHARE].append(page.tool_ms)
             return page
 
         def open_discussion(self) -> None:
@@ -513,6 +518,13 @@ def report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
             )
             if errors:
                 print(f"    first error: {errors[0]}")
+            if kind == "launch":
+                share = outcome.ms[TOOL_SHARE]
+                print(
+                    f"    of which the tool's two answers (login, id_token POST): p50 "
+                    f"{percentile(share, 0.5):.1f}, p95 {percentile(share, 0.95):.1f}, p99 "
+                    f"{percentile(share, 0.99):.1f} ms"
+                )
         print(f"{outcome.setup:<44} {'all':<9} {total:>8} {'':>6} {total / outcome.seconds:>6.1f}")
         if outcome.warmup_errors:
             print(f"    warm-up errors: {len(outcome.warmup_errors)}: {outcome.warmup_errors[0]}")
