@@ -939,6 +939,55 @@ def phase_placed_graded(trial: Trial, state: dict) -> None:
             learner.wait_for_timeout(4000)  # the embedded worker delivers in the background
 
 
+def phase_assignment(trial: Trial, state: dict) -> None:
+    """A learner writes the first assessment task and submits it (receipt); the teacher opens
+    it from the submissions, marks it with the rubric and releases it; the learner sees it."""
+    learner = trial.login("pstudent1")
+    with attempt("assignment.write-submit", learner):
+        frame = open_activity(learner, state["assignment"], "Submit")
+        frame.fill("#essay-body", "My recovery story, told for the trial. " * 12)
+        learner.wait_for_timeout(2500)  # the autosave
+        saved = frame.locator("#essay-status").inner_text()
+        frame = frame_after(learner, lambda: frame.locator("#essay-submit").click())
+        receipt = frame.locator(".receipt-code")
+        got = receipt.inner_text() if receipt.count() else ""
+        path = shot(learner, "60-assignment-receipt")
+        step(
+            "assignment.write-submit",
+            "ok" if got else "FAIL",
+            f"{saved!r}; receipt {got!r} [{path}]",
+        )
+    page = trial.login("pteacher1")
+    with attempt("assignment.mark-release", page):
+        frame = open_activity(page, state["assignment"], "Learners")
+        frame = frame_after(
+            page,
+            lambda: frame.get_by_role("button", name=re.compile("Open Pstudent1.*work")).click(),
+        )
+        for box in frame.locator("input[type=number][name^='points-']").all():
+            box.fill(box.get_attribute("max"))
+        frame.fill("#feedback", "Clear and honest (trial).")
+        release = frame.get_by_role("button", name="Release to the learner and the gradebook")
+        frame = frame_after(page, release.click)
+        path = shot(page, "61-assignment-released")
+        text = visible_text(frame)
+        step(
+            "assignment.mark-release",
+            "ok" if "released" in text.lower() else "FAIL",
+            f"{text[:200]!r} [{path}]",
+        )
+    with attempt("assignment.learner-sees-mark", learner):
+        learner.wait_for_timeout(4000)
+        frame = open_activity(learner, state["assignment"], "Submit")
+        path = shot(learner, "62-assignment-mark-seen")
+        text = visible_text(frame)
+        step(
+            "assignment.learner-sees-mark",
+            "ok" if "Clear and honest" in text else "FAIL",
+            f"[{path}]",
+        )
+
+
 def phase_gradebook(trial: Trial, state: dict) -> None:
     page = trial.login("pteacher1")
     with attempt("moodle.gradebook", page):
@@ -1204,6 +1253,7 @@ PHASES = {
     "gradebook": phase_gradebook,
     "graded_link": phase_graded_link,
     "placed_graded": phase_placed_graded,
+    "assignment": phase_assignment,
     "blocked": phase_blocked,
     "expiry": phase_expiry,
     "asleep": phase_asleep,
