@@ -80,6 +80,11 @@ class Settings:
     GRADE_RETRY_SECONDS: int = 30
     #: Longest wait in seconds between two attempts (a platform's ``Retry-After`` wins).
     GRADE_RETRY_MAX_SECONDS: int = 3600
+    #: Seconds a worker holds a grade it is delivering; if it dies, another delivers the
+    #: grade once this has passed. Keep it above one delivery's exchanges (token, line item,
+    #: score: up to 15 s each): a shorter lease may make a slow delivery's grade go twice
+    #: (an identical copy, which the LMS keeps once).
+    GRADE_LEASE_SECONDS: int = 120
     #: Folder of learners' attached files, outside any served folder; default
     #: ``assignment_files`` in the instance folder. Back it up with the database.
     ASSIGNMENT_FILES_DIR: str | None = None
@@ -128,6 +133,11 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"LTI_TOOL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     production = env == "production"
+    if settings.GRADE_LEASE_SECONDS < 1:
+        raise ConfigError(
+            f"GRADE_LEASE_SECONDS must be a number of seconds above 0, "
+            f"not {settings.GRADE_LEASE_SECONDS}"
+        )
     secret = settings.SECRET_KEY
     if production:
         if not secret:
@@ -169,6 +179,7 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, object]:
         "GRADE_DELIVERY_ATTEMPTS": settings.GRADE_DELIVERY_ATTEMPTS,
         "GRADE_RETRY_SECONDS": settings.GRADE_RETRY_SECONDS,
         "GRADE_RETRY_MAX_SECONDS": settings.GRADE_RETRY_MAX_SECONDS,
+        "GRADE_LEASE_SECONDS": settings.GRADE_LEASE_SECONDS,
         "ASSIGNMENT_FILES_DIR": settings.ASSIGNMENT_FILES_DIR,
         "ASSIGNMENT_FILE_MAX_BYTES": settings.ASSIGNMENT_FILE_MAX_BYTES,
         "ASSIGNMENT_FILES_PER_LEARNER": settings.ASSIGNMENT_FILES_PER_LEARNER,

@@ -151,7 +151,7 @@ def grade_jobs(app: Flask) -> GradeJobs:
 def deliverer(app: Flask) -> Deliverer:
     """What a job runs; each claim schedules a watch job for the end of its lease.
 
-    ``GRADE_LEASE_SECONDS`` (app config only, default 120) is how long a claimed row is
+    ``GRADE_LEASE_SECONDS`` (setting, default 120) is how long a claimed row is
     held: beyond one delivery's HTTP exchanges (token, line item, score: 15 s timeouts
     each), and how long a grade whose worker was killed waits before another sends it.
     """

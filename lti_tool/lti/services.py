@@ -170,12 +170,17 @@ class ToolServiceConnector(ServiceConnector):
             .set_tool_public_key(signing_key.public_pem)
         )
         super().__init__(registration, requests_session)
-        self._platform_pk = platform.id
+        # The platform by what it is (issuer and client id), not by a row id: two tool
+        # installations, or schemas, sharing one Redis have rows of the same ids, and one
+        # must never send grades with a token the platform issued to the other.
+        self._platform_id = hashlib.sha256(
+            f"{platform.issuer}\n{platform.client_id}".encode()
+        ).hexdigest()[:24]
         self._cache = cache
 
     def _scope_key(self, scopes) -> str:
         digest = hashlib.sha256(" ".join(sorted(scopes)).encode()).hexdigest()[:24]
-        return f"lti-access-token:{self._platform_pk}:{digest}"
+        return f"lti-access-token:{self._platform_id}:{digest}"
 
     def _get_cached_access_token(self, scope_key: str) -> str | None:
         return self._cache.get(scope_key)

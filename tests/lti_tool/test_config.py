@@ -104,6 +104,17 @@ def test_an_unknown_environment_name_is_an_error(monkeypatch):
         create_app()
 
 
+def test_the_grade_lease_is_a_setting_of_whole_seconds(monkeypatch, tmp_path):
+    monkeypatch.setenv("LTI_TOOL_ENV", "development")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/tool.sqlite")
+    monkeypatch.setenv("GRADE_LEASE_SECONDS", "300")
+    assert create_app().config["GRADE_LEASE_SECONDS"] == 300
+
+    monkeypatch.setenv("GRADE_LEASE_SECONDS", "0")
+    with pytest.raises(ConfigError, match="GRADE_LEASE_SECONDS must be a number of seconds"):
+        create_app()
+
+
 def test_proxy_fix_makes_forwarded_https_visible(tmp_path):
     app = create_app(
         {

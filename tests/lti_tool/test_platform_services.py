@@ -94,6 +94,27 @@ def test_a_token_is_reused_only_while_it_stays_valid_for_the_margin(
     assert len(token_requests(course, SCOPE_NRPS)) == token_requests_made
 
 
+def test_access_tokens_are_kept_under_the_platform_not_a_row_id(course):
+    """Two installations (or schemas) sharing one Redis number their platform rows alike:
+    a token kept under a row id would be sent, by one, to the other's platform."""
+    from lti_tool.lti.services import ToolServiceConnector
+
+    with course.app.app_context():
+        session = db.get_session()
+        key, cache = KeyStore(session).signing_key(), course.app.extensions["lti_tool.cache"]
+
+        def cache_key(pk: int, issuer: str, client_id: str) -> str:
+            row = Platform(id=pk, issuer=issuer, client_id=client_id, auth_token_url="https://t")
+            return ToolServiceConnector(row, key, cache, requests.Session())._scope_key(
+                [SCOPE_SCORE]
+            )
+
+        ours = cache_key(1, "https://lms.example", "tool-a")
+        assert cache_key(1, "https://other.example", "tool-b") != ours
+        assert cache_key(1, "https://lms.example", "tool-b") != ours
+        assert cache_key(7, "https://lms.example", "tool-a") == ours
+
+
 def test_an_expired_token_is_dropped_and_the_request_tried_once_more(course):
     with course.app.app_context():
         session = db.get_session()
