@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench._clients import stop, wait_answers  # noqa: E402
 from tests.lti_platform import Platform, start_launch  # noqa: E402
 from tests.lti_platform.model import DEFAULT_USERS  # noqa: E402
 
@@ -159,24 +160,10 @@ def tool_process(server: str, port: int, settings: dict[str, str]) -> Iterator[N
         ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/lti/jwks.json", timeout=10).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the tool ({server}) did not start")
-            time.sleep(0.2)
+        wait_answers(f"http://127.0.0.1:{port}/lti/jwks.json", process, within=30)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 # ----------------------------------------------------------------------------- the launches
@@ -355,24 +342,10 @@ def gunicorn_process(
     ]
     process = subprocess.Popen(command, env={**os.environ, **env}, cwd=cwd)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5)
-                break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{app} did not start")
-            time.sleep(0.2)
+        wait_answers(f"http://127.0.0.1:{port}{ready_path}", process, any_status=True)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def timed_launch(
