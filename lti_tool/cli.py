@@ -110,7 +110,8 @@ def keys_rotate(app: Flask) -> None:
     click.echo(f"New signing key {key.kid}. Retire the old one once platforms have refetched.")
 
 
-@keys.command("retire")
+# A kid is a base64url thumbprint and may begin with "-": taken as the argument, not an option.
+@keys.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @with_app
 def keys_retire(app: Flask, kid: str) -> None:

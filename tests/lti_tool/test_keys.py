@@ -77,13 +77,32 @@ def test_keys_list_shows_active_and_retired_keys(client, runner):
 
 def test_a_retired_keys_private_half_is_deleted(app, client, runner):
     (old,) = jwks_kids(client)
-    runner.invoke(["keys", "rotate"])
+    rotated = runner.invoke(["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
 
-    runner.invoke(["keys", "retire", old])
+    retired = runner.invoke(["keys", "retire", old])
+    assert retired.exit_code == 0, retired.output
 
     with app.app_context():
         retired = db.get_session().scalar(select(ToolKey).where(ToolKey.kid == old))
         assert retired.private_pem == ""
+
+
+def test_a_key_whose_kid_begins_with_a_dash_is_retired_too(app, client, runner):
+    """Thumbprints are base64url: one in 64 begins with "-", which must not read as an option
+    (CI once drew one: "No such option '-v'")."""
+    (old,) = jwks_kids(client)
+    assert runner.invoke(["keys", "rotate"]).exit_code == 0
+    dashed = "-v" + old[2:]
+    with app.app_context():
+        session = db.get_session()
+        session.scalar(select(ToolKey).where(ToolKey.kid == old)).kid = dashed
+        session.commit()
+
+    retired = runner.invoke(["keys", "retire", dashed])
+
+    assert retired.exit_code == 0, retired.output
+    assert dashed not in jwks_kids(client)
 
 
 @pytest.fixture
