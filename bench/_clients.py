@@ -247,3 +247,25 @@ def stored_counts(database: dict[str, str], column, texts: Iterable[str]) -> Cou
     counts = Counter({text: 0 for text in wanted})
     counts.update({text: count for text, count in rows if text in wanted})
     return counts
+
+
+# ----------------------------------------------------------------------------- setups
+
+#: The setups a bench compares when none is named: the embedded default and production's.
+DEFAULT_SETUPS = [("sqlite", "single"), ("postgresql", "gunicorn")]
+SETUP_LABELS = {
+    "single": "1 process (werkzeug, threaded)",
+    "gunicorn": "gunicorn, 2 workers + Redis",
+}
+
+
+def add_setup_options(parser) -> None:
+    """``--db`` and ``--server``: one setup; neither: ``DEFAULT_SETUPS``."""
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument("--server", choices=["single", "gunicorn"], default=None)
+
+
+def chosen_setups(args) -> list[tuple[str, str]]:
+    if args.db or args.server:
+        return [(args.db or "sqlite", args.server or "single")]
+    return list(DEFAULT_SETUPS)

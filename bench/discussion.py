@@ -44,7 +44,10 @@ import requests  # noqa: E402
 from bench._clients import (  # noqa: E402
     DISCUSSION,
     POST_ID,
+    SETUP_LABELS,
     add_learners,
+    add_setup_options,
+    chosen_setups,
     launch_page,
     tool_settings,
 )
@@ -191,8 +194,7 @@ def bench(db_kind: str, server: str, args: argparse.Namespace) -> list[Measured]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
-    parser.add_argument("--server", choices=["single", "gunicorn"], default=None)
+    add_setup_options(parser)
     parser.add_argument("--clients", type=int, default=20, help="concurrent learners")
     parser.add_argument("--posts", type=int, default=200, help="posts before measuring")
     parser.add_argument("--reads", type=int, default=400, help="measured page reads")
@@ -200,10 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between requests")
     parser.add_argument("--time-limit", type=float, default=90, help="seconds per measurement")
     args = parser.parse_args(argv)
-    if args.db or args.server:
-        configurations = [(args.db or "sqlite", args.server or "single")]
-    else:
-        configurations = [("sqlite", "single"), ("postgresql", "gunicorn")]
+    configurations = chosen_setups(args)
     print(
         f"Scenario discussion over loopback: {args.clients} concurrent learners, "
         f"{args.posts} posts seeded, think time {args.think:g} s, {os.cpu_count()} cores"
@@ -214,11 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     failed = False
     for db_kind, server in configurations:
-        label = (
-            "1 process (werkzeug, threaded)"
-            if server == "single"
-            else "gunicorn, 2 workers + Redis"
-        )
+        label = SETUP_LABELS[server]
         for result in bench(db_kind, server, args):
             print(
                 f"{db_kind:<10} {label:<32} {result.what:<5} {result.count:>8} {result.failures:>4}"

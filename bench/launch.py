@@ -169,29 +169,8 @@ def tool_process(server: str, port: int, settings: dict[str, str]) -> Iterator[N
 # ----------------------------------------------------------------------------- the launches
 
 
-def one_launch(platform: Platform, number: int) -> tuple[float, float]:
-    """One complete launch by a browser of its own; returns (end-to-end ms, tool ms).
-
-    A fresh cookie jar per launch: the tool leaves each launch's OIDC state cookies in the
-    browser until they expire (5 minutes), so one client reused for hundreds of launches
-    would measure an ever-growing Cookie header, and gunicorn refuses it (431) after ~80.
-    """
-    user = DEFAULT_USERS[number % len(DEFAULT_USERS)]
-    started = time.perf_counter()
-    with requests.Session() as session:
-        attempt = start_launch(
-            platform,
-            session,
-            user=user,
-            course_id=f"course-{number % 5}",
-            resource_link_id=f"activity-{number % 3}",
-        )
-        answer = attempt.post()
-    total = (time.perf_counter() - started) * 1000
-    if answer.status_code != 200 or 'id="launch-user"' not in answer.text:
-        raise RuntimeError(f"launch answered {answer.status_code}: {answer.text[:200]!r}")
-    tool = (attempt.login_response.elapsed + answer.elapsed).total_seconds() * 1000
-    return total, tool
+#: What this tool's launch page holds (the example's differs: ``timed_launch``'s ``marker``).
+LAUNCH_PAGE = 'id="launch-user"'
 
 
 def run_launches(
@@ -204,7 +183,7 @@ def run_launches(
         if time.monotonic() > deadline:
             return "skipped: time limit"
         try:
-            return one_launch(platform, number)
+            return timed_launch(platform, None, LAUNCH_PAGE, number)
         except Exception as error:  # a failed launch is counted and reported, not raised
             return f"{type(error).__name__}: {error}"
 
@@ -349,9 +328,15 @@ def gunicorn_process(
 
 
 def timed_launch(
-    platform: Platform, client_id: str, marker: str, number: int
+    platform: Platform, client_id: str | None, marker: str, number: int
 ) -> tuple[float, float]:
-    """One complete launch (a fresh browser): (end to end, the tool's two answers) in ms."""
+    """One complete launch (a fresh browser): (end to end, the tool's two answers) in ms.
+
+    A fresh cookie jar per launch: the tool leaves each launch's OIDC state cookies in the
+    browser until they expire (5 minutes), so one client reused for hundreds of launches
+    would measure an ever-growing Cookie header, and gunicorn refuses it (431) after ~80.
+    ``client_id`` ``None``: the platform's only tool.
+    """
     started = time.perf_counter()
     with requests.Session() as session:
         attempt = start_launch(
@@ -421,7 +406,7 @@ def request_cost(platform: Platform, db_kind: str) -> Cost:
         server = start_server(app)
         try:
             client_id = prepare_tool(settings, platform, server.url)
-            timed_launch(platform, client_id, 'id="launch-user"', 0)  # keys fetched
+            timed_launch(platform, client_id, LAUNCH_PAGE, 0)  # keys fetched
             seen: list[str] = []
             for engine in engines:
                 event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
@@ -484,7 +469,7 @@ def versus_example(args: argparse.Namespace) -> int:
                 "GRADE_WORKER": "off",
                 **stack.enter_context(database(kind)),
             }
-            contenders[name] = (prepare_tool(settings, platform, url), 'id="launch-user"')
+            contenders[name] = (prepare_tool(settings, platform, url), LAUNCH_PAGE)
             code = ROOT if ref is None else stack.enter_context(worktree(ref))
             servers.append(
                 (

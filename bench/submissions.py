@@ -40,7 +40,10 @@ from bench._clients import (  # noqa: E402
     PLACEMENT,
     REQUEST_KEY,
     SENTENCE,
+    SETUP_LABELS,
     add_learners,
+    add_setup_options,
+    chosen_setups,
     launch_page,
     stored_counts,
     tool_settings,
@@ -184,33 +187,29 @@ def bench(db_kind: str, server: str, args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=None)
-    parser.add_argument("--server", choices=["single", "gunicorn"], default=None)
+    add_setup_options(parser)
     parser.add_argument("--clients", type=int, default=50, help="concurrent learners")
     parser.add_argument("--duration", type=float, default=60, help="seconds of autosaving")
     parser.add_argument("--interval", type=float, default=5, help="seconds between autosaves")
     args = parser.parse_args(argv)
-    if args.db or args.server:
-        configurations = [(args.db or "sqlite", args.server or "single")]
-    else:
-        configurations = [("sqlite", "single"), ("postgresql", "gunicorn")]
+    configurations = chosen_setups(args)
     print(
         f"Assignment autosave and submit over loopback: {args.clients} concurrent learners, "
         f"an autosave every {args.interval:g} s for {args.duration:g} s, then submit "
         f"(sent twice), {os.cpu_count()} cores"
     )
     print(
-        f"{'database':<10} {'tool server':<30} {'what':<8} {'requests':>8} {'fail':>4}"
+        f"{'database':<10} {'tool server':<32} {'what':<8} {'requests':>8} {'fail':>4}"
         f" {'writes/s':>8} {'p50 ms':>7} {'p95 ms':>7}"
     )
     failed = False
     for db_kind, server in configurations:
-        label = "1 process (werkzeug, threaded)" if server == "single" else "gunicorn 2 + Redis"
+        label = SETUP_LABELS[server]
         result = bench(db_kind, server, args)
         for what in ("autosave", "submit"):
             ms = result[what]
             print(
-                f"{db_kind:<10} {label:<30} {what:<8} {len(ms):>8}"
+                f"{db_kind:<10} {label:<32} {what:<8} {len(ms):>8}"
                 f" {len(result['failures']) if what == 'autosave' else '':>4}"
                 f" {len(ms) / result['seconds']:>8.1f} {percentile(ms, 0.5):>7.1f}"
                 f" {percentile(ms, 0.95):>7.1f}",

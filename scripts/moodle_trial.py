@@ -44,21 +44,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser import CHROMIUM_FLAGS as FLAGS  # noqa: E402  (the flags this machine needs)
+
 MOODLE = os.environ.get("MOODLE_URL", "http://127.0.0.1:8088").rstrip("/")
 TOOL = os.environ.get("TOOL_URL", "http://localhost:5001").rstrip("/")
 COURSE = os.environ.get("COURSE", "PST101")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUT = Path(os.environ.get("OUT", "/tmp/moodle-trial"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PEOPLE = {
     "admin": "Admin#1234",
     "pteacher1": "Pteacher#1234",
